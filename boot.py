@@ -1,0 +1,1 @@
+# heatface boot: nothing to do before main.py yet.

@@ -1,0 +1,28 @@
+"""Tiny compatibility layer so device code runs unchanged under CPython.
+
+On MicroPython these are the ``time`` module's own functions; on CPython they are emulated with
+the same semantics (millisecond ticks that wrap, ``ticks_diff`` aware of the wrap).
+"""
+
+try:
+    from time import sleep_ms, sleep_us, ticks_diff, ticks_ms, ticks_us
+except ImportError:  # CPython
+    import time as _time
+
+    _TICKS_PERIOD = 1 << 30
+    _TICKS_HALF = _TICKS_PERIOD >> 1
+
+    def ticks_ms():
+        return int(_time.monotonic() * 1000) & (_TICKS_PERIOD - 1)
+
+    def ticks_us():
+        return int(_time.monotonic() * 1000000) & (_TICKS_PERIOD - 1)
+
+    def ticks_diff(end, start):
+        return ((end - start + _TICKS_HALF) & (_TICKS_PERIOD - 1)) - _TICKS_HALF
+
+    def sleep_ms(ms):
+        _time.sleep(ms / 1000)
+
+    def sleep_us(us):
+        _time.sleep(us / 1000000)

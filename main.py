@@ -1,0 +1,1 @@
+"""heatface entry point (the app loop arrives with the live-view issue)."""

@@ -1,0 +1,56 @@
+"""Assertion helpers shared by the device-side tests under CPython (pytest) and MicroPython.
+
+MicroPython has no pytest and no unittest, so device tests use plain ``assert`` plus these.
+"""
+
+import os
+import sys
+
+IS_MICROPYTHON = sys.implementation.name == "micropython"
+
+
+class SkipTest(Exception):
+    """Raised by :func:`skip`; the MicroPython runner counts it as skipped."""
+
+
+def skip(reason):
+    """Skip the current test (pytest.skip under CPython)."""
+    if not IS_MICROPYTHON:
+        import pytest
+
+        pytest.skip(reason)
+    raise SkipTest(reason)
+
+
+def raises(exc_type, func, *args, **kwargs):
+    """Call ``func`` and return the ``exc_type`` it raised; fail if it raised nothing."""
+    try:
+        func(*args, **kwargs)
+    except exc_type as exc:
+        return exc
+    raise AssertionError("expected %s from %s" % (exc_type.__name__, func))
+
+
+def approx_equal(a, b, tol):
+    return abs(a - b) <= tol
+
+
+def repo_path(*parts):
+    """Absolute-enough path to a file in the repository (tests run from the repo root)."""
+    here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+    root = here.rsplit("/", 1)[0] if "/" in here else ".."
+    if here == "tests":
+        root = "."
+    return "/".join((root,) + parts)
+
+
+def data_path(name):
+    return repo_path("tests", "data", name)
+
+
+def exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
