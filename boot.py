@@ -1,1 +1,6 @@
-# heatface boot: nothing to do before main.py yet.
+"""heatface boot: make lib/ importable when the app was copied as files (mpremote fs cp)."""
+
+import sys
+
+if "/lib" not in sys.path:
+    sys.path.append("/lib")

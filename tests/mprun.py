@@ -22,16 +22,26 @@ def discover():
 
 
 def run_module(name, counts):
+    before = set(sys.modules)
+    try:
+        run_tests(name, counts)
+    finally:
+        # Unload everything the module pulled in, so each module starts from the same heap.
+        for loaded in [k for k in sys.modules if k not in before]:
+            del sys.modules[loaded]
+        gc.collect()
+
+
+def run_tests(name, counts):
     try:
         module = __import__(name)
     except SkipTest as exc:
         print("skip %s: %s" % (name, exc))
         counts[2] += 1
         return
-    tests = [k for k in sorted(dir(module)) if k.startswith("test_")]
-    for test_name in tests:
+    for test_name in sorted(dir(module)):
         func = getattr(module, test_name)
-        if not callable(func):
+        if not test_name.startswith("test_") or not callable(func):
             continue
         try:
             func()
@@ -44,8 +54,6 @@ def run_module(name, counts):
             print("FAIL %s.%s" % (name, test_name))
             sys.print_exception(exc)
         gc.collect()
-    del sys.modules[name]
-    gc.collect()
 
 
 def main(argv):

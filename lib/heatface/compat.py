@@ -5,7 +5,7 @@ the same semantics (millisecond ticks that wrap, ``ticks_diff`` aware of the wra
 """
 
 try:
-    from time import sleep_ms, sleep_us, ticks_diff, ticks_ms, ticks_us
+    from time import sleep_ms, sleep_us, ticks_add, ticks_diff, ticks_ms, ticks_us
 except ImportError:  # CPython
     import time as _time
 
@@ -17,6 +17,9 @@ except ImportError:  # CPython
 
     def ticks_us():
         return int(_time.monotonic() * 1000000) & (_TICKS_PERIOD - 1)
+
+    def ticks_add(ticks, delta):
+        return (ticks + delta) & (_TICKS_PERIOD - 1)
 
     def ticks_diff(end, start):
         return ((end - start + _TICKS_HALF) & (_TICKS_PERIOD - 1)) - _TICKS_HALF

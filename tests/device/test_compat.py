@@ -29,3 +29,12 @@ def _sum_bytes(buf: ptr8, n: int) -> int:
 
 def test_viper_function_runs():
     assert _sum_bytes(bytearray(b"\x01\x02\xfd"), 3) == 256
+
+
+def test_ticks_add_wraps_consistently():
+    from heatface.compat import ticks_add
+
+    t = ticks_ms()
+    later = ticks_add(t, 1000)
+    assert ticks_diff(later, t) == 1000
+    assert ticks_diff(t, later) == -1000

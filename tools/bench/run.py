@@ -26,8 +26,9 @@ def runtime_of(path):
 
 def run_script(path):
     cmd = MICROPYTHON if runtime_of(path) == "micropython" else [sys.executable]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [os.path.join(ROOT, p) for p in ("tools/shims", "lib", "tools")]))
+    env = dict(os.environ,
+               PYTHONPATH=os.pathsep.join(os.path.join(ROOT, p) for p in ("tools/shims", "lib", "tools")),
+               MICROPYPATH=":".join(os.path.join(ROOT, p) for p in (".frozen", "lib", "tools")))
     proc = subprocess.run(cmd + [path], cwd=ROOT, env=env, capture_output=True, text=True)
     results = {}
     for line in proc.stdout.splitlines():

@@ -1,0 +1,160 @@
+"""The heatface app: one loop, a frame timer, non-blocking input, and pluggable modes.
+
+``App(board, config).run()`` is all ``main.py`` does. Each :meth:`App.step` polls the buttons,
+reads one frame from the sensor (reconnecting with back-off when it is missing), draws it, and
+hands it to the current mode. Modes (:mod:`heatface.modes`) add behaviour — capture, inference —
+without touching the loop. Nothing the loop does per frame allocates after warm-up.
+"""
+
+from array import array
+
+from heatface.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
+from heatface.render import RangeTracker, Renderer
+from heatface import palettes
+
+PIXELS = 768
+
+
+class FrameTimer:
+    """Frames per second over a sliding second, and pacing to a target frame period."""
+
+    def __init__(self, clock=ticks_ms):
+        self._clock = clock
+        self._start = clock()
+        self._count = 0
+        self.fps = 0.0
+
+    def tick(self):
+        self._count += 1
+        now = self._clock()
+        elapsed = ticks_diff(now, self._start)
+        if elapsed >= 1000:
+            self.fps = self._count * 1000.0 / elapsed
+            self._start = now
+            self._count = 0
+
+
+class App:
+    """The application: give it a board object (see heatface.boards) and a config dict."""
+
+    def __init__(self, board, config, modes=None, clock=ticks_ms):
+        from heatface.buttons import Buttons
+        from heatface.modes import default_modes
+
+        self.board = board
+        self.config = config
+        self.clock = clock
+        self.display = board.display()
+        self.display.backlight(True)
+        self.renderer = Renderer(self.display, palette=config.get("palette", "ironbow"))
+        self.range = RangeTracker(mode=config.get("range", "fixed"))
+        self.temps = array("f", bytes(4 * PIXELS))
+        self.previous = array("f", bytes(4 * PIXELS))
+        self.ambient = 0.0
+        self.timer = FrameTimer(clock)
+        self.buttons = Buttons(board.buttons(), now=clock())
+        self.sensor = None
+        self.sensor_error = None
+        self._retry_at = clock()
+        self._read_failures = 0
+        self.status = ""
+        self.frames = 0
+        self.modes = modes if modes is not None else default_modes(self)
+        self.mode_index = 0
+        self.modes[0].enter(self)
+
+    @property
+    def mode(self):
+        return self.modes[self.mode_index]
+
+    # -- sensor ---------------------------------------------------------------------------
+    def connect_sensor(self):
+        """Try to open the sensor; on failure remember why and retry later."""
+        from heatface.mlx90640 import MLX90640, MLX90640Error
+
+        try:
+            cam = MLX90640(self.board.sensor_bus())
+            cam.refresh_rate = self.config.get("refresh_rate", 8)
+            cam.emissivity = self.config.get("emissivity", 0.95)
+        except (OSError, MLX90640Error) as exc:
+            self.sensor = None
+            self.sensor_error = "Sensor: %s" % exc
+            return False
+        self.sensor = cam
+        self.sensor_error = None
+        self._read_failures = 0
+        return True
+
+    def _read_frame(self):
+        from heatface.mlx90640 import MLX90640Error
+
+        prev = self.previous
+        self.previous = self.temps
+        self.temps = prev
+        try:
+            self.sensor.read_frame(self.temps)
+        except (OSError, MLX90640Error) as exc:
+            self.temps, self.previous = self.previous, self.temps
+            self._read_failures += 1
+            self.status = "Read: %s" % exc
+            if self._read_failures >= self.config.get("max_read_failures", 5):
+                self.sensor = None
+                self.sensor_error = "Sensor lost: %s" % exc
+            return False
+        self._read_failures = 0
+        self.ambient = self.sensor.ta
+        return True
+
+    # -- input ----------------------------------------------------------------------------
+    def handle_button(self, kind, name):
+        """Global keys on the 5-way switch; everything else goes to the mode."""
+        if kind == "press" and name == "PRESS":
+            self.switch_mode(self.mode_index + 1)
+        elif kind == "press" and name in ("LEFT", "RIGHT"):
+            names = palettes.names()
+            i = names.index(self.renderer.palette_name)
+            self.renderer.set_palette(names[(i + (1 if name == "RIGHT" else -1)) % len(names)])
+        elif kind == "press" and name in ("UP", "DOWN"):
+            self.range.mode = "auto" if self.range.mode == "fixed" else "fixed"
+        else:
+            self.mode.on_button(self, kind, name)
+
+    def switch_mode(self, index):
+        self.mode.leave(self)
+        self.mode_index = index % len(self.modes)
+        self.mode.enter(self)
+        self.renderer.invalidate()
+
+    # -- loop -----------------------------------------------------------------------------
+    def step(self):
+        """One pass of the loop; returns True when a frame was shown."""
+        now = self.clock()
+        for kind, name in self.buttons.poll(now):
+            self.handle_button(kind, name)
+        if self.sensor is None:
+            if ticks_diff(now, self._retry_at) >= 0:
+                self._retry_at = ticks_add(now, self.config.get("sensor_retry_ms", 2000))
+                self.connect_sensor()
+            if self.sensor is None:
+                self.renderer.draw_message(self.sensor_error or "Sensor missing", "retrying")
+                return False
+        if not self._read_frame():
+            return False
+        lo, hi = self.range.update(self.temps)
+        self.renderer.draw_frame(self.temps, lo, hi)
+        self.mode.on_frame(self)
+        self.timer.tick()
+        self.frames += 1
+        self.renderer.draw_overlay(lo, hi, self.temps[12 * 32 + 16], self.timer.fps,
+                                   self.mode.title(self), self.status)
+        return True
+
+    def run(self, max_frames=None, on_frame=None):
+        """Loop forever (or for ``max_frames`` shown frames); ``on_frame(app)`` after each."""
+        idle = self.config.get("idle_ms", 0)
+        while max_frames is None or self.frames < max_frames:
+            shown = self.step()
+            if on_frame is not None:
+                on_frame(self)
+            if not shown or idle:
+                sleep_ms(idle or 50)

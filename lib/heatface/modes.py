@@ -1,0 +1,178 @@
+"""App modes: live view, data collection and face classification.
+
+A mode is an object with ``name``, ``enter(app)``, ``leave(app)``, ``on_button(app, kind, name)``,
+``on_frame(app)`` (called after each new frame is drawn, ``app.temps`` holds it) and
+``title(app)`` (the mode line on screen). The app loop never changes when a mode is added.
+"""
+
+from heatface.compat import ticks_diff, ticks_ms
+from heatface.grayscale import T_HI, T_LO, to_gray8
+
+PIXELS = 768
+
+
+class LiveMode:
+    """Just the live thermal view."""
+
+    name = "live"
+
+    def enter(self, app):
+        app.status = ""
+
+    def leave(self, app):
+        pass
+
+    def on_button(self, app, kind, name):
+        pass
+
+    def on_frame(self, app):
+        pass
+
+    def title(self, app):
+        return "LIVE"
+
+
+def frame_motion(a, b):
+    """Mean absolute difference (degC) between two frames: how much the scene moved."""
+    total = 0.0
+    for i in range(PIXELS):
+        d = a[i] - b[i]
+        total += d if d > 0 else -d
+    return total / PIXELS
+
+
+class CollectMode(LiveMode):
+    """Buttons A/B/C save the next fresh frame as ``<label>.<n>.jpg``; a long press bursts."""
+
+    name = "collect"
+
+    def __init__(self, storage, labels, burst=10, quality=95, motion_warn=0.5,
+                 t_lo=T_LO, t_hi=T_HI):
+        self.storage = storage
+        self.labels = labels  # button name -> label
+        self.burst = burst
+        self.quality = quality
+        self.motion_warn = motion_warn
+        self.t_lo = t_lo
+        self.t_hi = t_hi
+        self.gray = bytearray(PIXELS)
+        self._pending = None  # label to capture on the next fresh frame
+        self._burst_label = None
+        self._burst_left = 0
+
+    def enter(self, app):
+        app.status = "" if self.storage.ready else self.storage.status
+
+    def on_button(self, app, kind, name):
+        label = self.labels.get(name)
+        if label is None:
+            return
+        if kind == "press":
+            self._pending = label
+        elif kind == "long":
+            self._burst_label = label
+            self._burst_left = self.burst
+        elif kind == "release":
+            self._burst_left = 0
+
+    def on_frame(self, app):
+        label = self._pending
+        self._pending = None
+        if label is None and self._burst_left > 0:
+            label = self._burst_label
+            self._burst_left -= 1
+        if label is not None:
+            self.capture(app, label)
+
+    def capture(self, app, label):
+        """Encode the current frame and save it; the outcome goes to the status line."""
+        from heatface.jpeg import encode_gray
+
+        if not self.storage.ready:
+            app.status = self.storage.status
+            return False
+        to_gray8(app.temps, self.gray, self.t_lo, self.t_hi)
+        comment = "heatface t_lo=%.1f t_hi=%.1f ta=%.2f emissivity=%.2f" % (
+            self.t_lo, self.t_hi, app.ambient, app.config.get("emissivity", 0.95))
+        data = encode_gray(self.gray, 32, 24, self.quality, comment)
+        name = self.storage.save(label, data, burst=self._burst_left > 0)
+        if name is None:
+            app.status = self.storage.status
+            return False
+        moved = frame_motion(app.temps, app.previous)
+        if moved > self.motion_warn:
+            app.status = "Saved %s (moving: %.1f C)" % (name, moved)
+        else:
+            app.status = "Saved %s" % name
+        return True
+
+    def title(self, app):
+        counts = self.storage.counts
+        parts = ["COLLECT"]
+        for button in ("A", "B", "C"):
+            label = self.labels.get(button)
+            if label:
+                parts.append("%s:%d" % (label, counts.get(label, 0)))
+        return " ".join(parts)
+
+
+class InferMode(LiveMode):
+    """Classify each frame with the int8 CNN; show the smoothed label and the timing."""
+
+    name = "infer"
+
+    def __init__(self, model_path, backend=None):
+        from heatface.smoothing import Smoother
+
+        self.model_path = model_path
+        self.backend = backend
+        self.classifier = None
+        self.error = None
+        self.gray = bytearray(PIXELS)
+        self.smoother = Smoother()
+        self.result = "-"
+        self.score = 0.0
+        self.ms = 0
+
+    def enter(self, app):
+        self.smoother.reset()
+        if self.classifier is None and self.error is None:
+            self.load()
+        app.status = self.error or ""
+
+    def load(self):
+        from heatface.classifier import Classifier
+
+        try:
+            self.classifier = Classifier.load(self.model_path, backend=self.backend)
+        except (OSError, ValueError) as exc:
+            self.error = "Model: %s" % exc
+
+    def on_frame(self, app):
+        clf = self.classifier
+        if clf is None:
+            return
+        to_gray8(app.temps, self.gray, clf.t_lo, clf.t_hi)
+        start = ticks_ms()
+        label, score, _ = clf.classify(self.gray)
+        self.ms = ticks_diff(ticks_ms(), start)
+        self.score = score
+        self.result = self.smoother.update(label, score)
+        app.status = "%s %.2f  %d ms" % (self.result, score, self.ms)
+        if app.config.get("print_predictions", True):
+            print("predict %s %.3f raw=%s %d ms" % (self.result, score, label, self.ms))
+
+    def title(self, app):
+        return "INFER " + (self.result if self.classifier else "no model")
+
+
+def default_modes(app):
+    """Live, collect and infer, configured from ``app.config`` and ``app.board``."""
+    from heatface.storage import Storage
+
+    config = app.config
+    storage = Storage.open(app.board, config)
+    collect = CollectMode(storage, config.get("labels", {"A": "face0", "B": "face1", "C": "env"}),
+                          burst=config.get("burst", 10), quality=config.get("jpeg_quality", 95))
+    infer = InferMode(config.get("model", "models/heatface.tflite"), config.get("backend"))
+    return [LiveMode(), collect, infer]

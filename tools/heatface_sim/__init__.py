@@ -1,0 +1,1 @@
+"""Simulated heatface hardware (host only, never deployed)."""
