@@ -76,15 +76,15 @@ class CollectMode(LiveMode):
             self._burst_left = 0
 
     def on_frame(self, app):
-        label = self._pending
+        label, in_burst = self._pending, False
         self._pending = None
         if label is None and self._burst_left > 0:
-            label = self._burst_label
+            label, in_burst = self._burst_label, True
             self._burst_left -= 1
         if label is not None:
-            self.capture(app, label)
+            self.capture(app, label, in_burst)
 
-    def capture(self, app, label):
+    def capture(self, app, label, in_burst=False):
         """Encode the current frame and save it; the outcome goes to the status line."""
         from heatface.jpeg import encode_gray
 
@@ -95,7 +95,7 @@ class CollectMode(LiveMode):
         comment = "heatface t_lo=%.1f t_hi=%.1f ta=%.2f emissivity=%.2f" % (
             self.t_lo, self.t_hi, app.ambient, app.config.get("emissivity", 0.95))
         data = encode_gray(self.gray, 32, 24, self.quality, comment)
-        name = self.storage.save(label, data, burst=self._burst_left > 0)
+        name = self.storage.save(label, data, burst=in_burst, ta=app.ambient)
         if name is None:
             app.status = self.storage.status
             return False

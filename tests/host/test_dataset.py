@@ -1,0 +1,153 @@
+"""tools/dataset.py: stats, a deterministic burst-keeping split, and Edge Impulse export naming.
+
+The captures are written by the device's own storage code (heatface.storage) so the manifest
+the tool reads is the one the board writes; the JPEGs are real (Pillow) 32x24 images.
+"""
+
+import io
+import os
+import shutil
+
+from PIL import Image
+
+import dataset
+from heatface.storage import Storage
+
+# label -> burst lengths, in capture order (1 = a single press)
+PLAN = {
+    "face0": [1, 10, 1, 1, 8, 10, 1, 3, 10, 1, 1, 5],
+    "face1": [10, 10, 1, 1, 1, 10, 4, 1, 10],
+    "env": [1, 1, 1, 10, 2, 1, 10, 1],
+}
+
+
+def _jpeg(value):
+    img = Image.new("L", (32, 24), value % 256)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=95)
+    return buf.getvalue()
+
+
+def _capture(folder):
+    """Capture PLAN with heatface.storage, as the app would: the press, then the burst."""
+    st = Storage(str(folder), tuple(PLAN))
+    assert st.start(), st.status
+    truth = {}  # name -> burst id (first number)
+    for round_ in range(12):  # interleave labels as a user would
+        for label, bursts in PLAN.items():
+            if round_ >= len(bursts):
+                continue
+            name = st.save(label, _jpeg(round_ * 7), ta=25.0)
+            first = st.last_n
+            truth[name] = (label, first)
+            for _ in range(bursts[round_] - 1):  # the long press's frames
+                truth[st.save(label, _jpeg(round_ * 7 + 1), burst=True, ta=25.0)] = (label, first)
+    return truth
+
+
+def test_stats(tmp_path, capsys):
+    _capture(tmp_path)
+    (tmp_path / "face1.99.jpg").write_bytes(b"not a jpeg")
+    (tmp_path / ".tmp-env.40.jpg").write_bytes(b"\xff\xd8")
+    (tmp_path / "notes.txt").write_text("x")
+    samples, notes = dataset.load([str(tmp_path)])
+    st = dataset.label_stats(samples)
+    assert st["face0"]["files"] == sum(PLAN["face0"]) and st["face0"]["groups"] == len(PLAN["face0"])
+    assert st["face0"]["largest_group"] == 10 and st["face0"]["sizes"] == {"32x24": sum(PLAN["face0"])}
+    assert st["face1"]["files"] == sum(PLAN["face1"]) + 1 and st["face1"]["invalid"] == 1
+    assert st["face1"]["gaps"] == 99 - sum(PLAN["face1"])
+    assert st["env"]["first"] == 0 and st["env"]["last"] == sum(PLAN["env"]) - 1
+    assert any(".tmp-env.40.jpg" in n for n in notes)
+    assert dataset.main(["stats", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "face0" in out and "32x24:%d" % sum(PLAN["face0"]) in out
+
+
+def test_split_keeps_bursts_together_and_is_deterministic(tmp_path):
+    truth = _capture(tmp_path / "session1")
+    samples, _ = dataset.load([str(tmp_path / "session1")])
+    assignment = dataset.split(samples)
+    assert len(assignment) == len(truth)
+    by_burst = {}
+    for s in samples:
+        by_burst.setdefault(truth[s.name], set()).add(assignment[s.key])
+    assert all(len(splits) == 1 for splits in by_burst.values()), by_burst
+    # Every split is used for every label, near the requested shares.
+    for label in PLAN:
+        names = [s for s in samples if s.label == label]
+        for which, share in zip(dataset.SPLITS, dataset.DEFAULT_FRACTIONS):
+            got = sum(1 for s in names if assignment[s.key] == which) / len(names)
+            assert got > 0 and abs(got - share) < 0.2, (label, which, got)
+    # Same files elsewhere (another machine's path, files listed in another order): same split.
+    other = tmp_path / "elsewhere" / "session1"
+    shutil.copytree(tmp_path / "session1", other)
+    samples2, _ = dataset.load([str(other)])
+    samples2.reverse()
+    assignment2 = dataset.split(samples2)
+    assert {k[1]: v for k, v in assignment.items()} == {k[1]: v for k, v in assignment2.items()}
+    assert dataset.split(samples, seed="other") != assignment  # the seed does matter
+
+
+def test_split_file_round_trip(tmp_path):
+    _capture(tmp_path / "cards")
+    split_csv = tmp_path / "split.csv"
+    assert dataset.main(["split", str(tmp_path / "cards"), "--out", str(split_csv)]) == 0
+    samples, _ = dataset.load([str(tmp_path / "cards")])
+    assert dataset.read_split(str(split_csv)) == dataset.split(samples)
+    header = split_csv.read_text().splitlines()[0]
+    assert header == "source,name,label,group,split"
+
+
+def test_fallback_without_manifest_groups_blocks(tmp_path):
+    _capture(tmp_path)
+    os.remove(tmp_path / "captures.csv")
+    samples, notes = dataset.load([str(tmp_path)], block=10)
+    assert any("no captures.csv" in n for n in notes)
+    assignment = dataset.split(samples)
+    blocks = {}
+    for s in samples:
+        assert s.group[2:] == ("block", s.n // 10)
+        blocks.setdefault((s.label, s.n // 10), set()).add(assignment[s.key])
+    assert all(len(v) == 1 for v in blocks.values())
+
+
+def test_partial_manifest_line_and_unlisted_file(tmp_path):
+    truth = _capture(tmp_path)
+    with open(tmp_path / "captures.csv", "a") as f:
+        f.write("env.40.jpg,env,40,4")  # crash mid-line
+    (tmp_path / "env.40.jpg").write_bytes(_jpeg(3))
+    samples, notes = dataset.load([str(tmp_path)])
+    env40 = [s for s in samples if s.name == "env.40.jpg"][0]
+    assert env40.group[2:] == ("block", 4)
+    assert any("1 files missing" in n for n in notes)
+    others = [s for s in samples if s.name != "env.40.jpg"]
+    assert all(s.group[2:] == ("burst", truth[s.name][1]) for s in others)
+
+
+def test_export_naming(tmp_path):
+    _capture(tmp_path / "s1")
+    _capture(tmp_path / "s2")
+    flat = tmp_path / "flat"
+    assert dataset.main(["export", str(tmp_path / "s1"), "--out", str(flat)]) == 0
+    names = sorted(os.listdir(flat))
+    assert names == sorted(n for n in os.listdir(tmp_path / "s1") if n.endswith(".jpg"))
+    for name in names:
+        assert (flat / name).read_bytes() == (tmp_path / "s1" / name).read_bytes()
+    # Two sessions with a split: training/testing folders, folder name keeps names unique,
+    # the Edge Impulse label (text before the first dot) is the capture's label.
+    split_csv = tmp_path / "split.csv"
+    dirs = [str(tmp_path / "s1"), str(tmp_path / "s2")]
+    assert dataset.main(["split"] + dirs + ["--out", str(split_csv)]) == 0
+    out = tmp_path / "ei"
+    assert dataset.main(["export"] + dirs + ["--out", str(out), "--split", str(split_csv)]) == 0
+    assert sorted(os.listdir(out)) == ["testing", "training"]
+    exported = os.listdir(out / "training") + os.listdir(out / "testing")
+    total = 2 * sum(sum(b) for b in PLAN.values())
+    assert len(exported) == len(set(exported)) == total
+    assert "face0.s2-13.jpg" in exported
+    for name in exported:
+        label, rest = name.split(".", 1)
+        assert label in PLAN and rest.endswith(".jpg")
+    split = dataset.read_split(str(split_csv))
+    tests = {(k[0], k[1]) for k, v in split.items() if v == "test"}
+    assert len(os.listdir(out / "testing")) == len(tests)
