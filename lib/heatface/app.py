@@ -9,7 +9,7 @@ without touching the loop. Nothing the loop does per frame allocates after warm-
 from array import array
 
 from heatface.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
-from heatface.render import RangeTracker, Renderer
+from heatface.render import RangeTracker, Renderer, spot_temperature
 from heatface import palettes
 
 PIXELS = 768
@@ -59,6 +59,8 @@ class App:
         self._read_failures = 0
         self.status = ""
         self.frames = 0
+        self._info = {"lo": None, "hi": None, "spot": None, "fps": None, "mode": "", "status": ""}
+        self._showing_error = False
         self.modes = modes if modes is not None else default_modes(self)
         self.mode_index = 0
         self.modes[0].enter(self)
@@ -112,10 +114,10 @@ class App:
             self.switch_mode(self.mode_index + 1)
         elif kind == "press" and name in ("LEFT", "RIGHT"):
             names = palettes.names()
-            i = names.index(self.renderer.palette_name)
+            i = names.index(self.renderer.palette)
             self.renderer.set_palette(names[(i + (1 if name == "RIGHT" else -1)) % len(names)])
         elif kind == "press" and name in ("UP", "DOWN"):
-            self.range.mode = "auto" if self.range.mode == "fixed" else "fixed"
+            self.range.toggle()
         else:
             self.mode.on_button(self, kind, name)
 
@@ -123,7 +125,6 @@ class App:
         self.mode.leave(self)
         self.mode_index = index % len(self.modes)
         self.mode.enter(self)
-        self.renderer.invalidate()
 
     # -- loop -----------------------------------------------------------------------------
     def step(self):
@@ -136,8 +137,11 @@ class App:
                 self._retry_at = ticks_add(now, self.config.get("sensor_retry_ms", 2000))
                 self.connect_sensor()
             if self.sensor is None:
-                self.renderer.draw_message(self.sensor_error or "Sensor missing", "retrying")
+                self.show_error(self.sensor_error or "Sensor missing")
                 return False
+        if self._showing_error:
+            self.renderer.clear()
+            self._showing_error = False
         if not self._read_frame():
             return False
         lo, hi = self.range.update(self.temps)
@@ -145,9 +149,26 @@ class App:
         self.mode.on_frame(self)
         self.timer.tick()
         self.frames += 1
-        self.renderer.draw_overlay(lo, hi, self.temps[12 * 32 + 16], self.timer.fps,
-                                   self.mode.title(self), self.status)
+        info = self._info
+        info["lo"] = lo
+        info["hi"] = hi
+        info["spot"] = spot_temperature(self.temps)
+        info["fps"] = self.timer.fps
+        info["mode"] = self.mode.title(self)
+        info["status"] = self.status
+        self.renderer.draw_overlay(info)
         return True
+
+    def show_error(self, message):
+        """A blank image with the message on the status line (the sensor is retried meanwhile)."""
+        if not self._showing_error:
+            self.renderer.clear()
+            self._showing_error = True
+        info = self._info
+        info["lo"] = info["hi"] = info["spot"] = info["fps"] = None
+        info["mode"] = self.mode.title(self)
+        info["status"] = message + ", retrying"
+        self.renderer.draw_overlay(info)
 
     def run(self, max_frames=None, on_frame=None):
         """Loop forever (or for ``max_frames`` shown frames); ``on_frame(app)`` after each."""
