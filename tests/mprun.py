@@ -2,7 +2,8 @@
 
 Usage (from the repository root): ``micropython -X heapsize=160K tests/mprun.py [module ...]``.
 Each ``tests/device/test_*.py`` module is imported and every ``test_*`` function in it is called,
-as pytest does under CPython. Prints one line per failure and closes with ``N passed, N failed``;
+as pytest does under CPython. With no module named, every module runs in its own interpreter
+with the same heap size (as after a board reset); named modules run in this one. Prints one line per failure and closes with ``N passed, N failed``;
 exits non-zero on any failure.
 """
 
@@ -56,10 +57,48 @@ def run_tests(name, counts):
         gc.collect()
 
 
+def run_isolated(names):
+    """Run each module in a fresh interpreter with this one's heap size, as a board reboot would:
+    interned names and fragmentation from one module never eat into the next one's heap."""
+    heap = gc.mem_alloc() + gc.mem_free()
+    counts = [0, 0, 0]
+    for name in names:
+        result = "out/mprun-%s.txt" % name
+        try:
+            os.remove(result)
+        except OSError:
+            pass
+        os.system("%s -X heapsize=%d tests/mprun.py --result %s %s"
+                  % (sys.executable, heap, result, name))
+        try:
+            with open(result) as f:
+                got = [int(v) for v in f.read().split()]
+        except (OSError, ValueError):
+            print("FAIL %s: the interpreter died before reporting" % name)
+            got = [0, 1, 0]
+        for i in range(3):
+            counts[i] += got[i]
+    return counts
+
+
 def main(argv):
-    counts = [0, 0, 0]  # passed, failed, skipped
-    for name in argv or discover():
-        run_module(name, counts)
+    result_file = None
+    if argv[:1] == ["--result"]:
+        result_file, argv = argv[1], argv[2:]
+    if argv:
+        counts = [0, 0, 0]  # passed, failed, skipped
+        for name in argv:
+            run_module(name, counts)
+    else:
+        try:
+            os.mkdir("out")
+        except OSError:
+            pass
+        counts = run_isolated(discover())
+    if result_file:
+        with open(result_file, "w") as f:
+            f.write("%d %d %d" % tuple(counts))
+        return
     line = "%d passed, %d failed" % (counts[0], counts[1])
     if counts[2]:
         line += ", %d skipped" % counts[2]
