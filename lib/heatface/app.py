@@ -37,13 +37,15 @@ class FrameTimer:
 class App:
     """The application: give it a board object (see heatface.boards) and a config dict."""
 
-    def __init__(self, board, config, modes=None, clock=ticks_ms):
+    def __init__(self, board, config, modes=None, clock=None):
         from heatface.buttons import Buttons
         from heatface.modes import default_modes
 
         self.board = board
         self.config = config
-        self.clock = clock
+        # a board may keep its own time (the simulator's is virtual, for repeatable sessions)
+        self.clock = clock or getattr(board, "clock", ticks_ms)
+        clock = self.clock
         self.display = board.display()
         self.display.backlight(True)
         self.renderer = Renderer(self.display, palette=config.get("palette", "ironbow"))
@@ -52,7 +54,8 @@ class App:
         self.previous = array("f", bytes(4 * PIXELS))
         self.ambient = 0.0
         self.timer = FrameTimer(clock)
-        self.buttons = Buttons(board.buttons(), now=clock())
+        self.buttons = Buttons(board.buttons(), config.get("debounce_ms", 30),
+                               config.get("long_ms", 800), now=clock())
         self.sensor = None
         self.sensor_error = None
         self._retry_at = clock()
@@ -170,12 +173,13 @@ class App:
         info["status"] = message + ", retrying"
         self.renderer.draw_overlay(info)
 
-    def run(self, max_frames=None, on_frame=None):
-        """Loop forever (or for ``max_frames`` shown frames); ``on_frame(app)`` after each."""
-        idle = self.config.get("idle_ms", 0)
+    def run(self, max_frames=None):
+        """Loop forever, or until ``max_frames`` frames were shown. A board with an
+        ``after_frame(app)`` hook (the simulator) gets called after each shown frame."""
+        after = getattr(self.board, "after_frame", None)
         while max_frames is None or self.frames < max_frames:
-            shown = self.step()
-            if on_frame is not None:
-                on_frame(self)
-            if not shown or idle:
-                sleep_ms(idle or 50)
+            if self.step():
+                if after is not None:
+                    after(self)
+            else:
+                sleep_ms(self.config.get("retry_sleep_ms", 50))

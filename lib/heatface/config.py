@@ -12,7 +12,7 @@ Example ``/heatface.json``::
 
 import json
 
-CONFIG_PATH = "/heatface.json"
+CONFIG_PATH = "heatface.json"  # relative: the board starts in /, the simulator in its own folder
 
 # Buttons A, B and C capture under these labels (the seed's names). A label becomes the first
 # part of the file name, which Edge Impulse reads as the class: letters, digits, '-' and '_' only.

@@ -10,13 +10,18 @@ import struct
 
 
 class SimulatedLCD:
-    """An in-memory panel of ``width`` x ``height`` big-endian RGB565 pixels."""
+    """An in-memory panel of ``width`` x ``height`` big-endian RGB565 pixels.
 
-    def __init__(self, width=320, height=240):
+    With ``record=False`` nothing is stored (a full 320x240 screen is 150 KB, as much as a
+    SAMD51's heap): blits are checked and counted only, for memory tests of the app.
+    """
+
+    def __init__(self, width=320, height=240, record=True):
         self.width = width
         self.height = height
-        self.pixels = bytearray(width * height * 2)
-        self._view = memoryview(self.pixels)
+        self.record = record
+        self.pixels = bytearray(width * height * 2) if record else None
+        self._view = memoryview(self.pixels) if record else None
         self.backlight_on = False
         self.blits = 0
 
@@ -29,6 +34,9 @@ class SimulatedLCD:
         self._check(x, y, w, h)
         if len(buf) < 2 * w * h:
             raise ValueError("blit of %dx%d needs %d bytes, got %d" % (w, h, 2 * w * h, len(buf)))
+        self.blits += 1
+        if not self.record:
+            return
         src = memoryview(buf)
         row = 2 * w
         stride = 2 * self.width
@@ -36,10 +44,11 @@ class SimulatedLCD:
         for r in range(h):
             self._view[dst:dst + row] = src[r * row:(r + 1) * row]
             dst += stride
-        self.blits += 1
 
     def fill_rect(self, x, y, w, h, color):
         self._check(x, y, w, h)
+        if not self.record:
+            return
         hi = (color >> 8) & 0xFF
         lo = color & 0xFF
         pix = self.pixels

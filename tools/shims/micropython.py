@@ -30,6 +30,10 @@ class _ViperType:
     def __repr__(self):
         return self.name
 
+    def __call__(self, value):
+        # viper casts such as uint(x); on the boards machine words are 32 bits
+        return int(value) & 0xFFFFFFFF if self.name == "uint" else int(value)
+
 
 for _name in ("ptr", "ptr8", "ptr16", "ptr32", "uint"):
     if not hasattr(builtins, _name):

@@ -1,0 +1,220 @@
+"""Face classification: a .tflite model, its labels and metadata, behind one small class.
+
+    from heatface.classifier import Classifier
+    clf = Classifier.load("models/face.tflite")          # backend: microlite if importable
+    label, score, scores = clf.classify(gray8)             # gray8: 768-byte bytearray (to_gray8)
+
+Model file conventions, for a model ``models/<name>.tflite``:
+
+- ``models/<name>.labels.txt``: the class labels, one per line, in output order.
+- ``models/<name>.json``: metadata, at least ``{"labels": [...], "t_lo": 22.0, "t_hi": 37.0,
+  "input_scale": s, "input_zero_point": z, "arena_size": n, "input_shape": [1, 24, 32, 1]}``.
+  ``t_lo``/``t_hi`` are the to_gray8 range the model was trained with (the app passes them to
+  :func:`heatface.grayscale.to_gray8`); the input quantization must agree with the model's own.
+  If both label sources exist they must agree; either alone is enough.
+- The model: full-int8 (int8 input and output), input 1x24x32x1, one output per label.
+
+Input mapping, identical for both backends and matching training (which feeds x = gray / 255.0):
+``q = round(x / scale) + zero_point`` clamped to -128..127, precomputed for the 256 gray levels
+at load (:func:`input_lut`). Scores are dequantized outputs ``(q - zp) * scale``.
+
+Backends: ``"microlite"`` (the tflite-micro-micropython C module) or ``"pure"`` (the viper
+interpreter in :mod:`heatface.tflite`, bit-exact with TFLM's reference kernels); ``None`` picks
+microlite when it can be imported, else pure.
+"""
+
+import json
+
+from heatface import tflite_kernels
+from heatface.tflite_fb import INT8, TYPE_NAMES, ModelError, parse
+
+__all__ = ["Classifier", "ModelError", "input_lut"]
+
+INPUT_SHAPE = (1, 24, 32, 1)
+INPUT_SIZE = 768
+
+
+def input_lut(scale, zero_point):
+    """bytearray(256): the int8 (two's complement byte) model input for each gray level."""
+    lut = bytearray(256)
+    for g in range(256):
+        v = g / 255.0 / scale
+        q = int(v + 0.5) if v >= 0 else -int(0.5 - v)  # round half away from zero
+        q += zero_point
+        q = -128 if q < -128 else (127 if q > 127 else q)
+        lut[g] = q & 0xFF
+    return lut
+
+
+def _read(path, mode="rb"):
+    try:
+        with open(path, mode) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _base(path):
+    return path[:-7] if path.endswith(".tflite") else path
+
+
+class _PureBackend:
+    name = "pure"
+
+    def __init__(self, model, arena_size):
+        from heatface.tflite import Interpreter
+
+        self.it = Interpreter(model)
+
+    def run(self, gray8, lut, out):
+        tflite_kernels.lut_map(gray8, lut, self.it.input, INPUT_SIZE)
+        self.it.invoke()
+        o = self.it.output
+        for i in range(len(out)):
+            out[i] = o[i]
+
+
+class _MicroliteBackend:
+    name = "microlite"
+
+    def __init__(self, model, arena_size):
+        import microlite
+
+        self._gray = None
+        self._lut = None
+        self._out = None
+        self.it = microlite.interpreter(model, arena_size, self._input_cb, self._output_cb)
+        t = self.it.getInputTensor(0)
+        if t.getType() != INT8:
+            raise ModelError("microlite reports input type %s, expected int8" % t.getType())
+
+    def _input_cb(self, interp):
+        t = interp.getInputTensor(0)
+        g = self._gray
+        lut = self._lut
+        for i in range(INPUT_SIZE):
+            v = lut[g[i]]
+            t.setValue(i, v - 256 if v > 127 else v)
+
+    def _output_cb(self, interp):
+        t = interp.getOutputTensor(0)
+        out = self._out
+        for i in range(len(out)):
+            out[i] = t.getValue(i) & 0xFF
+
+    def run(self, gray8, lut, out):
+        self._gray = gray8
+        self._lut = lut
+        self._out = out
+        self.it.invoke()
+
+
+def _pick_backend(backend):
+    if backend is None:
+        try:
+            import microlite  # noqa: F401
+
+            return _MicroliteBackend
+        except ImportError:
+            return _PureBackend
+    if backend == "pure":
+        return _PureBackend
+    if backend == "microlite":
+        return _MicroliteBackend
+    raise ValueError("backend must be 'pure', 'microlite' or None, not %r" % (backend,))
+
+
+class Classifier:
+    """An int8 image classifier over 24x32 gray8 frames. Build it with :meth:`load`."""
+
+    def __init__(self, model, labels, meta, backend=None):
+        meta = meta or {}
+        tensors, ops, inputs, outputs = parse(model)
+        if len(inputs) != 1 or len(outputs) != 1:
+            raise ModelError("model must have one input and one output")
+        tin = tensors[inputs[0]]
+        tout = tensors[outputs[0]]
+        if tuple(tin.shape) != INPUT_SHAPE:
+            raise ModelError("model input shape is %s, expected [1, 24, 32, 1] (one 32x24 "
+                             "grayscale frame)" % list(tin.shape))
+        for what, t in (("input", tin), ("output", tout)):
+            if t.type != INT8:
+                raise ModelError("model %s is %s, expected int8: convert with full-integer "
+                                 "quantization" % (what, TYPE_NAMES.get(t.type, t.type)))
+        n_out = tout.size()
+        if len(labels) != n_out:
+            raise ModelError("model has %d outputs but %d labels are given" % (n_out, len(labels)))
+        self.input_scale = tin.scale
+        self.input_zero_point = tin.zero_point
+        self.output_scale = tout.scale
+        self.output_zero_point = tout.zero_point
+        ms = meta.get("input_scale")
+        if ms is not None and abs(ms - tin.scale) > 1e-6 * tin.scale:
+            raise ModelError("metadata input_scale %r does not match the model's %r" % (ms, tin.scale))
+        mz = meta.get("input_zero_point")
+        if mz is not None and mz != tin.zero_point:
+            raise ModelError("metadata input_zero_point %r does not match the model's %r"
+                             % (mz, tin.zero_point))
+        del tensors, ops
+        self.labels = list(labels)
+        self.meta = meta
+        self.t_lo = float(meta.get("t_lo", 22.0))
+        self.t_hi = float(meta.get("t_hi", 37.0))
+        self.lut = input_lut(tin.scale, tin.zero_point)
+        self._raw = bytearray(n_out)
+        self.scores = [0.0] * n_out
+        cls = _pick_backend(backend)
+        self._backend = cls(model, int(meta.get("arena_size", 16384)))
+        self.backend = self._backend.name
+
+    @classmethod
+    def load(cls, model_path, backend=None):
+        """Load ``model_path`` (a .tflite) with its ``.labels.txt`` and ``.json`` next to it."""
+        model = _read(model_path)
+        if model is None:
+            raise ModelError("model file %s not found (or unreadable)" % model_path)
+        model = bytearray(model)
+        base = _base(model_path)
+        meta = None
+        text = _read(base + ".json", "r")
+        if text is not None:
+            try:
+                meta = json.loads(text)
+            except ValueError:
+                raise ModelError("metadata %s.json is not valid JSON" % base)
+            if not isinstance(meta, dict):
+                raise ModelError("metadata %s.json must be a JSON object" % base)
+        labels = None
+        text = _read(base + ".labels.txt", "r")
+        if text is not None:
+            labels = [line.strip() for line in text.split("\n") if line.strip()]
+        if meta and "labels" in meta:
+            if labels is not None and labels != list(meta["labels"]):
+                raise ModelError("labels in %s.labels.txt and %s.json differ" % (base, base))
+            labels = list(meta["labels"])
+        if labels is None:
+            raise ModelError("no labels for %s: expected %s.labels.txt or \"labels\" in %s.json"
+                             % (model_path, base, base))
+        return cls(model, labels, meta, backend)
+
+    def classify(self, gray8):
+        """Classify one 768-byte gray8 frame: returns (label, score, scores) with scores in 0..1."""
+        if len(gray8) != INPUT_SIZE:
+            raise ValueError("gray8 must have 768 values (24x32), got %d" % len(gray8))
+        raw = self._raw
+        self._backend.run(gray8, self.lut, raw)
+        zp = self.output_zero_point
+        sc = self.output_scale
+        scores = self.scores
+        best = 0
+        for i in range(len(raw)):
+            q = raw[i]
+            q = q - 256 if q > 127 else q
+            scores[i] = (q - zp) * sc
+            if scores[i] > scores[best]:
+                best = i
+        return self.labels[best], scores[best], scores
+
+    def raw_output(self):
+        """The int8 outputs of the last classify() as a bytearray (two's complement)."""
+        return self._raw

@@ -1,0 +1,139 @@
+"""The simulated board: the same contract as heatface.boards' profiles, on simulated hardware.
+
+Sensor: :class:`heatface_sim.mlx90640.SimulatedMLX90640` built from an EEPROM dump, fed frame by
+frame from a scene source (:mod:`heatface_sim.scene`). Display: :class:`SimulatedLCD`. Buttons:
+a :class:`ButtonScript`. Card: a host folder (``sim_card_dir``) or none.
+
+Time is virtual so a scripted session is the same on every run: ``board.clock()`` (the app uses
+it instead of ticks_ms) advances one millisecond per call and a subpage period per subpage the
+sensor measures. Config keys (all optional):
+
+- ``sim_eeprom``: EEPROM image (832 big-endian words; default: the Melexis example part).
+- ``sim_scene``: a replay file (CSV or .npy); default: a constant warm blob on 22 degC.
+- ``sim_buttons``: ``[[name, t_down_ms, t_up_ms], ...]`` presses (with contact bounce).
+- ``sim_card_dir``: host folder that plays the SD card; missing key = no card in the slot.
+- ``sim_frames``: file to append an LCD dump to every ``sim_frames_every`` shown frames.
+- ``sim_lcd_record``: False keeps no screen copy (for memory tests on a SAMD51-sized heap).
+- ``sim_sensor_missing``: start with the sensor unplugged (it "appears" after N retries if int).
+"""
+
+import os
+
+from heatface_sim.buttons import ButtonScript
+from heatface_sim.lcd import SimulatedLCD
+from heatface_sim.mlx90640 import SimulatedMLX90640
+from heatface_sim.scene import ConstantScene, ReplayScene
+
+BUTTONS = ("A", "B", "C", "UP", "DOWN", "LEFT", "RIGHT", "PRESS")
+DEFAULT_EEPROM = "tests/data/mlx90640_example.bin"
+
+
+def load_eeprom(path):
+    """832 words from the first 1664 bytes (big-endian) of ``path``."""
+    with open(path, "rb") as f:
+        raw = f.read(1664)
+    if len(raw) != 1664:
+        raise ValueError("%s: an EEPROM image needs 1664 bytes" % path)
+    return [(raw[2 * i] << 8) | raw[2 * i + 1] for i in range(832)]
+
+
+def default_scene():
+    """A 36 degC blob (a face-sized warm spot) in a 22 degC room."""
+    temps = [22.0] * 768
+    for r in range(6, 18):
+        for c in range(11, 21):
+            temps[r * 32 + c] = 34.0 + (2.0 if 8 <= r <= 10 else 0.0)
+    return ConstantScene(temps, ambient=22.0)
+
+
+class SceneBus:
+    """The I2C bus to the simulated sensor that loads the next scene frame before each frame."""
+
+    def __init__(self, board):
+        self._board = board
+        self._sensor = board.sensor
+        self._loaded_at = -1
+
+    def _advance(self):
+        sensor = self._sensor
+        measured = sensor.subpages_measured
+        if measured != self._board._seen_subpages:
+            self._board._time += (measured - self._board._seen_subpages) * self._board.subpage_ms
+            self._board._seen_subpages = measured
+        if measured % 2 == 0 and measured != self._loaded_at:
+            ambient = self._board.scene.next_frame(self._board.scene_temps)
+            sensor.set_scene(self._board.scene_temps, ambient)
+            self._loaded_at = measured
+
+    def readfrom_mem_into(self, addr, memaddr, buf, addrsize=8):
+        self._advance()
+        self._sensor.readfrom_mem_into(addr, memaddr, buf, addrsize)
+
+    def writeto_mem(self, addr, memaddr, buf, addrsize=8):
+        self._advance()
+        self._sensor.writeto_mem(addr, memaddr, buf, addrsize)
+
+
+class Board:
+    name = "sim"
+
+    def __init__(self, config):
+        from array import array
+
+        self.config = config
+        self.sensor = SimulatedMLX90640(load_eeprom(config.get("sim_eeprom", DEFAULT_EEPROM)))
+        self.sensor.emissivity = config.get("emissivity", 0.95)
+        missing = config.get("sim_sensor_missing", False)
+        self._missing_retries = missing if isinstance(missing, int) and missing is not True else None
+        self.sensor.present = not missing
+        scene = config.get("sim_scene")
+        self.scene = ReplayScene(scene) if scene else default_scene()
+        self.scene_temps = array("f", bytes(4 * 768))
+        self.lcd = SimulatedLCD(config.get("sim_width", 320), config.get("sim_height", 240),
+                                record=config.get("sim_lcd_record", True))
+        self.script = ButtonScript(BUTTONS)
+        for name, t_down, t_up in config.get("sim_buttons", ()):
+            self.script.press(name, t_down, t_up)
+        self.subpage_ms = 1000 // (2 * config.get("refresh_rate", 8))
+        self._time = 0
+        self._seen_subpages = 0
+        self._bus = SceneBus(self)
+        self._frames_path = config.get("sim_frames")
+        self._frames_every = config.get("sim_frames_every", 1)
+        if self._frames_path:
+            open(self._frames_path, "wb").close()
+
+    def clock(self):
+        """Virtual milliseconds (see the module docstring)."""
+        self._time += 1
+        self.script.now = self._time
+        return self._time
+
+    def sensor_bus(self):
+        if self._missing_retries is not None:
+            self._missing_retries -= 1
+            if self._missing_retries < 0:
+                self.sensor.present = True
+        return self._bus
+
+    def display(self):
+        return self.lcd
+
+    def buttons(self):
+        return self.script.pins()
+
+    def mount_storage(self):
+        folder = self.config.get("sim_card_dir")
+        if not folder:
+            raise OSError("no SD card")
+        try:
+            os.mkdir(folder)
+        except OSError:
+            pass
+        return True, "SD card (simulated) at " + folder
+
+    def after_frame(self, app):
+        """Called by the simulator's run loop after each shown frame: dump the LCD."""
+        if self._frames_path and app.frames % self._frames_every == 0:
+            with open(self._frames_path, "ab") as f:
+                self.lcd.save_frame(f)
