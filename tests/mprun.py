@@ -3,7 +3,9 @@
 Usage (from the repository root): ``micropython -X heapsize=160K tests/mprun.py [module ...]``.
 Each ``tests/device/test_*.py`` module is imported and every ``test_*`` function in it is called,
 as pytest does under CPython. With no module named, every module runs in its own interpreter
-with the same heap size (as after a board reset); named modules run in this one. Prints one line per failure and closes with ``N passed, N failed``;
+with the same heap size (as after a board reset), unless its first line asks for another
+(``# mprun: heapsize=512K``, for tests that keep simulated hardware in the heap too); named
+modules run in this one. Prints one line per failure and closes with ``N passed, N failed``;
 exits non-zero on any failure.
 """
 
@@ -11,7 +13,10 @@ import gc
 import os
 import sys
 
-sys.path[:0] = ["lib", "tools", "tests", "tests/device"]
+# HEATFACE_MPY names a folder of precompiled .mpy files (lib/ and tools/heatface_sim/, built by
+# `make test-micropython`) to import instead of the sources, as a board runs frozen or .mpy code.
+_MPY = os.getenv("HEATFACE_MPY")
+sys.path[:0] = ([_MPY] if _MPY else []) + ["lib", "tools", "tests", "tests/device"]
 
 from mptest import SkipTest  # noqa: E402
 
@@ -57,12 +62,23 @@ def run_tests(name, counts):
         gc.collect()
 
 
+def module_heap(name):
+    """A module may ask for another heap size with a first line ``# mprun: heapsize=512K``."""
+    with open("tests/device/%s.py" % name) as f:
+        first = f.readline()
+    if first.startswith("# mprun: heapsize="):
+        size = first.split("=", 1)[1].strip()
+        return int(size[:-1]) * 1024 if size[-1] in "kK" else int(size)
+    return None
+
+
 def run_isolated(names):
     """Run each module in a fresh interpreter with this one's heap size, as a board reboot would:
     interned names and fragmentation from one module never eat into the next one's heap."""
-    heap = gc.mem_alloc() + gc.mem_free()
+    default_heap = gc.mem_alloc() + gc.mem_free()
     counts = [0, 0, 0]
     for name in names:
+        heap = module_heap(name) or default_heap
         result = "out/mprun-%s.txt" % name
         try:
             os.remove(result)

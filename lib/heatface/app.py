@@ -46,6 +46,11 @@ class App:
         # a board may keep its own time (the simulator's is virtual, for repeatable sessions)
         self.clock = clock or getattr(board, "clock", ticks_ms)
         clock = self.clock
+        # the sensor first: its calibration tables are the largest long-lived allocations
+        self.sensor = None
+        self.sensor_error = None
+        self._read_failures = 0
+        self.connect_sensor()
         self.display = board.display()
         self.display.backlight(True)
         self.renderer = Renderer(self.display, palette=config.get("palette", "ironbow"))
@@ -56,17 +61,18 @@ class App:
         self.timer = FrameTimer(clock)
         self.buttons = Buttons(board.buttons(), config.get("debounce_ms", 30),
                                config.get("long_ms", 800), now=clock())
-        self.sensor = None
-        self.sensor_error = None
         self._retry_at = clock()
-        self._read_failures = 0
         self.status = ""
         self.frames = 0
         self._info = {"lo": None, "hi": None, "spot": None, "fps": None, "mode": "", "status": ""}
         self._showing_error = False
         self.modes = modes if modes is not None else default_modes(self)
         self.mode_index = 0
-        self.modes[0].enter(self)
+        start = config.get("start_mode", "collect")
+        for i in range(len(self.modes)):
+            if self.modes[i].name == start:
+                self.mode_index = i
+        self.mode.enter(self)
 
     @property
     def mode(self):
@@ -79,7 +85,7 @@ class App:
 
         try:
             cam = MLX90640(self.board.sensor_bus())
-            cam.refresh_rate = self.config.get("refresh_rate", 8)
+            cam.refresh_rate = self.config.get("refresh_rate", 16)
             cam.emissivity = self.config.get("emissivity", 0.95)
         except (OSError, MLX90640Error) as exc:
             self.sensor = None
@@ -97,7 +103,16 @@ class App:
         self.previous = self.temps
         self.temps = prev
         try:
-            self.sensor.read_frame(self.temps)
+            # subpage by subpage, polling the buttons before each wait, so a short tap is not
+            # lost while the sensor integrates (a frame takes 2 subpage periods)
+            seen = 0
+            for _ in range(4):
+                if seen == 3:
+                    break
+                self.poll_buttons()
+                seen |= 1 << self.sensor.read_subpage(self.temps)
+            else:
+                raise MLX90640Error("the sensor kept returning the same subpage")
         except (OSError, MLX90640Error) as exc:
             self.temps, self.previous = self.previous, self.temps
             self._read_failures += 1
@@ -106,11 +121,19 @@ class App:
                 self.sensor = None
                 self.sensor_error = "Sensor lost: %s" % exc
             return False
-        self._read_failures = 0
+        if self._read_failures:
+            self._read_failures = 0
+            self.status = ""
         self.ambient = self.sensor.ta
         return True
 
     # -- input ----------------------------------------------------------------------------
+    def poll_buttons(self):
+        """Poll the buttons once and act on what happened; returns the time polled."""
+        now = self.clock()
+        for kind, name in self.buttons.poll(now):
+            self.handle_button(kind, name)
+        return now
     def handle_button(self, kind, name):
         """Global keys on the 5-way switch; everything else goes to the mode."""
         if kind == "press" and name == "PRESS":
@@ -132,9 +155,7 @@ class App:
     # -- loop -----------------------------------------------------------------------------
     def step(self):
         """One pass of the loop; returns True when a frame was shown."""
-        now = self.clock()
-        for kind, name in self.buttons.poll(now):
-            self.handle_button(kind, name)
+        now = self.poll_buttons()
         if self.sensor is None:
             if ticks_diff(now, self._retry_at) >= 0:
                 self._retry_at = ticks_add(now, self.config.get("sensor_retry_ms", 2000))

@@ -23,6 +23,8 @@ DEFAULTS = {
     "manifest": "captures.csv",  # per-capture log in captures_dir ("" to disable)
     "debounce_ms": 30,
     "long_ms": 800,
+    "start_mode": "collect",  # live, collect or infer; the 5-way switch's press cycles them
+    "model": "models/heatface.tflite",  # with .labels.txt and .json beside it
 }
 
 _LABEL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"

@@ -42,7 +42,13 @@ def frame_motion(a, b):
 
 
 class CollectMode(LiveMode):
-    """Buttons A/B/C save the next fresh frame as ``<label>.<n>.jpg``; a long press bursts."""
+    """Buttons A/B/C save the next fresh frame as ``<label>.<n>.jpg``.
+
+    A press captures one frame; holding the button past ``long_ms`` captures ``burst`` frames in
+    all, one per new frame at the sensor's rate (release does not cut a burst short). Frames are
+    taken after the press, from a complete new frame; if the scene moved by more than
+    ``motion_warn`` degC on average since the previous frame, the status line says so.
+    """
 
     name = "collect"
 
@@ -69,11 +75,9 @@ class CollectMode(LiveMode):
             return
         if kind == "press":
             self._pending = label
-        elif kind == "long":
+        elif kind == "long":  # the press already captured one frame; the burst adds the rest
             self._burst_label = label
-            self._burst_left = self.burst
-        elif kind == "release":
-            self._burst_left = 0
+            self._burst_left = self.burst - 1
 
     def on_frame(self, app):
         label, in_burst = self._pending, False

@@ -39,7 +39,11 @@ def load_eeprom(path):
 
 def default_scene():
     """A 36 degC blob (a face-sized warm spot) in a 22 degC room."""
-    temps = [22.0] * 768
+    from array import array
+
+    temps = array("f", bytes(4 * 768))
+    for i in range(768):
+        temps[i] = 22.0
     for r in range(6, 18):
         for c in range(11, 21):
             temps[r * 32 + c] = 34.0 + (2.0 if 8 <= r <= 10 else 0.0)
@@ -81,10 +85,14 @@ class Board:
         from array import array
 
         self.config = config
+        card = config.get("sim_card_dir")
+        if card:  # the simulated card's folder is where captures go
+            config["captures_dir"] = card if card.startswith("/") else os.getcwd() + "/" + card
         self.sensor = SimulatedMLX90640(load_eeprom(config.get("sim_eeprom", DEFAULT_EEPROM)))
         self.sensor.emissivity = config.get("emissivity", 0.95)
         missing = config.get("sim_sensor_missing", False)
-        self._missing_retries = missing if isinstance(missing, int) and missing is not True else None
+        # an int N: the sensor "gets plugged in" on the N+1th attempt to open it
+        self._missing_retries = None if missing is True or missing is False else missing
         self.sensor.present = not missing
         scene = config.get("sim_scene")
         self.scene = ReplayScene(scene) if scene else default_scene()
@@ -94,7 +102,7 @@ class Board:
         self.script = ButtonScript(BUTTONS)
         for name, t_down, t_up in config.get("sim_buttons", ()):
             self.script.press(name, t_down, t_up)
-        self.subpage_ms = 1000 // (2 * config.get("refresh_rate", 8))
+        self.subpage_ms = 1000 // (2 * config.get("refresh_rate", 16))
         self._time = 0
         self._seen_subpages = 0
         self._bus = SceneBus(self)
@@ -123,7 +131,7 @@ class Board:
         return self.script.pins()
 
     def mount_storage(self):
-        folder = self.config.get("sim_card_dir")
+        folder = self.config.get("captures_dir") if self.config.get("sim_card_dir") else None
         if not folder:
             raise OSError("no SD card")
         try:
