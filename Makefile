@@ -1,18 +1,31 @@
-# heatface — all set-up and checks go through this file. `make help` lists the targets.
+# heatface — every set-up, check and tool runs through this file. `make help` lists the targets.
 
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum < tools/requirements.txt | cut -d' ' -f1)
-MPY    := $(BIN)/micropython -X heapsize=160K
-DEVICE_FILES := $(shell find lib -name '*.py') boot.py main.py
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-$(shell cksum < tools/requirements.txt | cut -d' ' -f1)
+MICROPY := $(BIN)/micropython
+HEAP    ?= 160K
+DEVICE_FILES := $(shell find lib -name '*.py' -not -path '*/__pycache__/*') boot.py main.py
+SIM_FILES    := $(shell find tools/heatface_sim -name '*.py' -not -path '*/__pycache__/*')
+DEVICE_MPY   := out/mpy/device-x64
 
-.PHONY: help setup test test-cpython test-micropython test-mpy-cross bench clean
+DATA    ?= data/synth
+OUT     ?= models
+FRAMES  ?= 360
+
+.PHONY: help setup test test-cpython test-micropython test-mpy-cross device-mpy bench \
+        demo data train clean
 
 help:
-	@echo "make setup    create .venv with the pinned host dependencies"
-	@echo "make test     run every test: CPython, MicroPython unix port, mpy-cross"
-	@echo "make bench    run the benchmarks, write out/bench.json"
+	@echo "make demo        the app in the simulator with the shipped model -> out/demo/ (PNG + GIF)"
+	@echo "make test        every test: CPython, the MicroPython unix port ($(HEAP) heap), mpy-cross"
+	@echo "make bench       benchmarks -> out/bench.json"
+	@echo "make data        synthetic thermal faces -> $(DATA)/ (label.n.jpg)"
+	@echo "make train       train and quantize the CNN: DATA=$(DATA) OUT=$(OUT)"
+	@echo "make deploy      copy the app to a board (PORT=auto MIP=1 MPY=0 ARCH=armv7emsp)"
+	@echo "make run | pull | repl | mpy ARCH=... | package-json   (see tools/deploy.mk)"
+	@echo "make setup       only create .venv with the pinned host dependencies"
 
 setup: $(STAMP)
 
@@ -21,13 +34,24 @@ $(STAMP): tools/requirements.txt
 	$(BIN)/pip install --disable-pip-version-check -r tools/requirements.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
+# ---- tests ------------------------------------------------------------------------------------
+
 test: setup test-cpython test-micropython test-mpy-cross
 
 test-cpython: setup
 	$(BIN)/pytest -c tests/pytest.ini
 
-test-micropython: setup
-	$(MPY) tests/mprun.py
+# The device suite runs on precompiled x64 .mpy files of lib/ and the simulated hardware, as a
+# board runs frozen or .mpy code: compiling sources at import would eat the 160 KB heap.
+test-micropython: setup device-mpy
+	HEATFACE_MPY=$(DEVICE_MPY) $(MICROPY) -X heapsize=$(HEAP) tests/mprun.py
+
+device-mpy:
+	@rm -rf $(DEVICE_MPY)
+	@for f in $(filter lib/%,$(DEVICE_FILES)) $(SIM_FILES); do \
+	  rel=$${f#lib/}; rel=$${rel#tools/}; o=$(DEVICE_MPY)/$${rel%.py}.mpy; \
+	  mkdir -p $$(dirname $$o) && $(BIN)/mpy-cross -march=x64 -o $$o $$f || exit 1; \
+	done
 
 test-mpy-cross: setup
 	@rm -rf out/mpy-check && mkdir -p out/mpy-check
@@ -41,5 +65,19 @@ test-mpy-cross: setup
 bench: setup
 	$(BIN)/python tools/bench/run.py
 
+# ---- the app in the simulator, data and training -----------------------------------------------
+
+demo: setup device-mpy
+	$(BIN)/python tools/demo.py --frames $(FRAMES)
+
+data: setup
+	$(BIN)/python tools/make_faces.py --out $(DATA)
+
+train: setup
+	@[ -d "$(DATA)" ] || $(BIN)/python tools/make_faces.py --out $(DATA)
+	$(BIN)/python tools/train.py --data $(DATA) --out $(OUT)
+
 clean:
 	rm -rf out
+
+include tools/deploy.mk

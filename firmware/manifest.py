@@ -1,0 +1,65 @@
+# heatface frozen into a MicroPython image: the port's own modules, micropython-lib's SD card
+# driver, lib/heatface, and the model (as the generated module heatface_model).
+#
+#   make -C ports/samd BOARD=SEEED_WIO_TERMINAL FROZEN_MANIFEST=/abs/path/to/heatface/firmware/manifest.py
+#   idf.py -D MICROPY_FROZEN_MANIFEST=/abs/path/to/heatface/firmware/manifest.py build   (esp32)
+#
+# MicroPython runs this file with its directory as the working directory. Options (pass them with
+# include("/abs/path/to/heatface/firmware/manifest.py", models="...") from a board's manifest):
+#   models        folder with the model files (default ../models)
+#   generated     where heatface_model.py is written (default ../out/firmware)
+#   port_manifest include the port's default manifest (default True)
+#   sdcard        freeze micropython-lib's sdcard driver (default True; ESP32 has machine.SDCard)
+# A driver dropped into firmware/vendor/ (e.g. st7789py.py) is frozen too.
+import os
+import sys
+
+_here = os.getcwd()
+try:
+    _opts = options
+    _opts.defaults(models="../models", generated="../out/firmware", port_manifest=True, sdcard=True)
+except NameError:  # MicroPython before 1.19: no options, package() or require()
+
+    class _Defaults:
+        models = "../models"
+        generated = "../out/firmware"
+        port_manifest = True
+        sdcard = False
+
+    _opts = _Defaults()
+_modern = "package" in globals()
+
+if _opts.port_manifest:
+    include("$(PORT_DIR)/boards/manifest.py")
+
+if _modern:
+    if _opts.sdcard:
+        try:
+            require("sdcard")
+        except Exception as _e:  # e.g. lib/micropython-lib not checked out in an older tree
+            print("heatface manifest: sdcard driver not frozen (%s); install it with mip" % _e)
+    package("heatface", base_path="../lib")
+else:
+    freeze("../lib", "heatface")
+
+sys.path.insert(0, _here)
+try:
+    import model_module as _model_module
+finally:
+    sys.path.remove(_here)
+_gen = os.path.abspath(_opts.generated)
+if _model_module.write_model_module(os.path.abspath(_opts.models), _gen):
+    if _modern:
+        module("heatface_model.py", base_path=_gen)
+    else:
+        freeze(_gen, "heatface_model.py")
+else:
+    print("heatface manifest: no model files in %s; the app will read /models/ instead" % _opts.models)
+
+if os.path.isdir("vendor"):
+    for _name in sorted(os.listdir("vendor")):
+        if _name.endswith(".py"):
+            if _modern:
+                module(_name, base_path="vendor")
+            else:
+                freeze("vendor", _name)

@@ -1,0 +1,107 @@
+"""`make demo`: the real app (main.py) on the simulated board under the MicroPython unix port.
+
+Plays the scripted demo scene (tools/make_demo_scene.py: each identity the shipped model was
+trained on walks in and out, then an empty room) through the simulated MLX90640 into main.py,
+with the shipped model in infer mode. Writes the LCD frames as PNG files and an animated GIF to
+out/demo/, and prints how often the on-board classification agreed with the scene's script.
+
+    python tools/demo.py [--frames 360] [--every 3] [--out out/demo]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+import lcd_frames  # noqa: E402
+
+DEVICE_MPY = os.path.join(ROOT, "out", "mpy", "device-x64")
+
+
+def make_scene(out_dir):
+    """The demo scene and its per-frame expected labels (generated once, then reused)."""
+    scene = os.path.join(out_dir, "scene.csv")
+    if not os.path.exists(scene) or not os.path.exists(scene + ".labels"):
+        print("demo: writing the scripted scene", scene)
+        subprocess.run([sys.executable, os.path.join(ROOT, "tools", "make_demo_scene.py"),
+                        "--out", scene, "--labels"], check=True)
+    with open(scene + ".labels") as f:
+        labels = [line.strip() for line in f if line.strip()]
+    return scene, labels
+
+
+def run_app(out_dir, scene, frames, every):
+    """Run main.py on the simulated board; return the app's console output."""
+    board_dir = os.path.join(out_dir, "board")  # the simulated board's filesystem root
+    card_dir = os.path.join(out_dir, "sd")
+    shutil.rmtree(card_dir, ignore_errors=True)
+    os.makedirs(board_dir, exist_ok=True)
+    config = {
+        "board": "sim",
+        "start_mode": "infer",
+        "max_frames": frames,
+        "model": os.path.join(ROOT, "models", "heatface.tflite"),
+        "sim_eeprom": os.path.join(ROOT, "tests", "data", "mlx90640_example.bin"),
+        "sim_scene": scene,
+        "sim_card_dir": card_dir,
+        "sim_frames": os.path.join(out_dir, "frames.bin"),
+        "sim_frames_every": every,
+    }
+    with open(os.path.join(board_dir, "heatface.json"), "w") as f:
+        json.dump(config, f, indent=1)
+    paths = [DEVICE_MPY, os.path.join(ROOT, "lib"), os.path.join(ROOT, "tools")]
+    env = dict(os.environ, MICROPYPATH=":".join(paths))
+    cmd = [os.path.join(BIN, "micropython"), "-X", "heapsize=4M", os.path.join(ROOT, "main.py")]
+    start = time.time()
+    proc = subprocess.run(cmd, cwd=board_dir, env=env, capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-2000:] + proc.stderr)
+        raise SystemExit("demo: the app stopped with exit code %d" % proc.returncode)
+    print("demo: %d frames in %.1f s on the MicroPython unix port" % (frames, time.time() - start))
+    return proc.stdout
+
+
+def agreement(output, expected):
+    """Fraction of frames whose raw prediction matches the scene's script, per expected label."""
+    raw = [line.split()[3][4:] for line in output.splitlines() if line.startswith("predict ")]
+    per = {}
+    for i, label in enumerate(raw):
+        if i >= len(expected):
+            break
+        hits, total = per.get(expected[i], (0, 0))
+        per[expected[i]] = (hits + (label == expected[i]), total + 1)
+    return raw, per
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frames", type=int, default=360, help="frames to run (360: the whole scene)")
+    ap.add_argument("--every", type=int, default=3, help="keep every n-th LCD frame (3)")
+    ap.add_argument("--out", default=os.path.join(ROOT, "out", "demo"))
+    args = ap.parse_args(argv)
+    if not os.path.isdir(DEVICE_MPY):
+        raise SystemExit("demo: run it through `make demo` (it builds %s first)" % DEVICE_MPY)
+    os.makedirs(args.out, exist_ok=True)
+    scene, expected = make_scene(args.out)
+    output = run_app(args.out, scene, args.frames, args.every)
+    raw, per = agreement(output, expected)
+    for label in sorted(per):
+        hits, total = per[label]
+        print("demo: scene shows %-6s -> classified as %-6s in %3d of %3d frames (%.0f%%)"
+              % (label, label, hits, total, 100.0 * hits / total))
+    for f in os.listdir(args.out):
+        if f.startswith("frame_") and f.endswith(".png"):
+            os.remove(os.path.join(args.out, f))
+    pngs, gif = lcd_frames.convert(os.path.join(args.out, "frames.bin"), args.out, fps=10)
+    print("demo: %d PNG frames in %s, animation %s" % (len(pngs), os.path.relpath(args.out), os.path.relpath(gif)))
+
+
+if __name__ == "__main__":
+    main()
