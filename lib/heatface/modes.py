@@ -149,8 +149,10 @@ class InferMode(LiveMode):
 
         try:
             self.classifier = Classifier.load(self.model_path, backend=self.backend)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # missing, corrupt or not for this input
             self.error = "Model: %s" % exc
+        except MemoryError:
+            self.error = "Model: too large for this board's RAM"
 
     def on_frame(self, app):
         clf = self.classifier

@@ -165,3 +165,40 @@ def test_infer_mode_classifies_with_the_shipped_model():
     assert mode.classifier is not None, app.status
     assert mode.result in mode.classifier.labels or mode.result == "uncertain"
     assert mode.score > 0.0
+
+
+def _write_scene(path, frames):
+    with open(path, "w") as f:
+        for ambient, temps in frames:
+            f.write("%.1f," % ambient + ",".join("%.1f" % t for t in temps) + "\n")
+    return path
+
+
+def test_capture_warns_when_the_scene_moved():
+    _rmtree(CARD)
+    still = [22.0] * 768
+    moved = [22.0 + (i % 32) * 0.5 for i in range(768)]  # a warm gradient sweeping in
+    frames = [(22.0, still), (22.0, still), (22.0, moved), (22.0, moved), (22.0, moved)]
+    scene = _write_scene("out/test_app_scene.csv", frames)
+    app, _ = _app(start_mode="collect", sim_card_dir=CARD, sim_scene=scene)
+    app.run(max_frames=2)  # frames 1-2: still; the next frame shows the change
+    app.mode.on_button(app, "press", "A")
+    app.step()
+    assert app.status.startswith("Saved face0.0.jpg (moving: 7.8 C"), app.status
+    app.step()  # frame 4: the scene has settled
+    app.mode.on_button(app, "press", "A")
+    app.step()
+    assert app.status == "Saved face0.1.jpg", app.status
+
+
+def test_corrupt_or_mismatched_model_is_reported():
+    bad = "out/test_app_bad.tflite"
+    with open(bad, "wb") as f:
+        f.write(b"TFL3 this is not a flatbuffer" * 10)
+    app, _ = _app(start_mode="infer", model=bad)
+    app.run(max_frames=3)
+    assert app.frames == 3 and app.status.startswith("Model:"), app.status
+    # a real model whose input is not the 24x32 image
+    app, _ = _app(start_mode="infer", model="tests/data/models/bad_shape.tflite")
+    app.run(max_frames=3)
+    assert app.frames == 3 and app.status.startswith("Model:"), app.status

@@ -2,7 +2,8 @@
 
 Each ``tools/bench/bench_*.py`` is a script that prints result lines ``BENCH <name> <number>``
 (other output is shown as progress). A script whose first line is ``# runtime: micropython`` runs
-under the MicroPython unix port with a SAMD51-sized heap, any other under this CPython. Ratios
+under the MicroPython unix port with a SAMD51-sized heap (or ``heapsize=N`` from that line), any
+other under this CPython. Ratios
 against a reference are computed inside one script, in one process, so they compare like with like.
 """
 
@@ -15,7 +16,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BENCH_DIR = os.path.join(ROOT, "tools", "bench")
 BIN = os.path.dirname(sys.executable)
-MICROPYTHON = [os.path.join(BIN, "micropython"), "-X", "heapsize=160K"]
+MICROPYTHON = [os.path.join(BIN, "micropython")]
 
 
 def runtime_of(path):
@@ -24,8 +25,18 @@ def runtime_of(path):
     return "micropython" if "runtime: micropython" in first else "cpython"
 
 
+def heap_of(path):
+    """``# runtime: micropython heapsize=1M`` asks for another heap than the SAMD51-sized one."""
+    with open(path) as f:
+        first = f.readline()
+    return first.split("heapsize=", 1)[1].split()[0] if "heapsize=" in first else "160K"
+
+
 def run_script(path):
-    cmd = MICROPYTHON if runtime_of(path) == "micropython" else [sys.executable]
+    if runtime_of(path) == "micropython":
+        cmd = [MICROPYTHON[0], "-X", "heapsize=" + heap_of(path)]
+    else:
+        cmd = [sys.executable]
     env = dict(os.environ,
                PYTHONPATH=os.pathsep.join(os.path.join(ROOT, p) for p in ("tools/shims", "lib", "tools")),
                MICROPYPATH=":".join(os.path.join(ROOT, p) for p in (".frozen", "lib", "tools")))
