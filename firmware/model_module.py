@@ -18,13 +18,19 @@ import sys
 MODULE_NAME = "heatface_model"
 
 
+BOARD_SUFFIXES = (".tflite", ".labels.txt", ".json")  # what Classifier.load reads
+
+
 def model_files(models_dir):
-    """The regular, non-hidden files of ``models_dir``, sorted; [] when it does not exist."""
+    """The files of ``models_dir`` a board needs (models, labels, metadata; not the training
+    report or split), sorted; [] when the folder does not exist."""
     if not os.path.isdir(models_dir):
         return []
     names = []
     for name in sorted(os.listdir(models_dir)):
-        if not name.startswith(".") and os.path.isfile(os.path.join(models_dir, name)):
+        if name.startswith(".") or name.endswith(".split.json") or not name.endswith(BOARD_SUFFIXES):
+            continue
+        if os.path.isfile(os.path.join(models_dir, name)):
             names.append(name)
     return names
 

@@ -24,7 +24,8 @@ PULL_GLOB    ?= *.jpg
 
 MPREMOTE     := $(BIN)/mpremote connect $(PORT)
 LIB_PY       := $(shell find lib -name '*.py' -not -path '*/__pycache__/*' | sort)
-MODEL_FILES  := $(wildcard models/*)
+# what Classifier.load reads (as firmware/model_module.py's model_files): not the training report
+MODEL_FILES  := $(filter-out %.split.json,$(wildcard models/*.tflite models/*.labels.txt models/*.json))
 STAGE        := out/deploy
 
 # Deletes /lib/**/X.py wherever X.mpy exists on the board (a .py shadows its .mpy at import).

@@ -1,6 +1,8 @@
 """Build the small int8 test models and their reference outputs (host tool, CPython + TensorFlow).
 
-Usage: ``python tools/make_test_models.py [out_dir]`` (default ``tests/data/models``).
+Usage: ``python tools/make_test_models.py [out_dir]`` (default ``tests/data/models``);
+``python tools/make_test_models.py --shipped`` writes the references of the shipped model
+(``shipped.ref``, ``shipped.json``), see :func:`shipped_refs`.
 
 For each architecture in :data:`ARCHS` this builds a small Keras model with random (seeded) weights
 and biases, converts it to a full-int8 ``.tflite`` (int8 input and output), and runs it through the
@@ -237,7 +239,36 @@ def build(name, out_dir, seed=1234):
     print("%-12s %6d bytes, %d reference inputs" % (name, len(data), count))
 
 
+SHIPPED = os.path.join(ROOT, "models", "heatface.tflite")
+SHIPPED_REFS = 500
+
+
+def shipped_refs(out_dir, model_path=SHIPPED, count=SHIPPED_REFS):
+    """TFLM's outputs for the shipped model on ``count`` LCG inputs -> ``shipped.ref``/``.json``.
+
+    Run again after retraining the shipped model (``make train`` does): the tests compare the
+    pure interpreter with these, and a host test checks they still match the model in models/.
+    """
+    import hashlib
+
+    with open(model_path, "rb") as f:
+        data = f.read()
+    ref_seed = 9000
+    outs = tflm_outputs(data, [lcg_input(ref_seed + k) for k in range(count)], arena_size=64 * 1024)
+    with open(os.path.join(out_dir, "shipped.ref"), "wb") as f:
+        for o in outs:
+            f.write(o.tobytes())
+    meta = {"model": os.path.relpath(model_path, ROOT), "sha256": hashlib.sha256(data).hexdigest(),
+            "ref_count": count, "ref_seed": ref_seed}
+    with open(os.path.join(out_dir, "shipped.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    print("shipped model %s: %d reference outputs" % (meta["model"], count))
+
+
 def main(argv):
+    if argv[:1] == ["--shipped"]:
+        shipped_refs(os.path.join(ROOT, "tests", "data", "models"))
+        return
     out_dir = argv[0] if argv else os.path.join(ROOT, "tests", "data", "models")
     os.makedirs(out_dir, exist_ok=True)
     for name in ARCHS:

@@ -11,7 +11,8 @@ Model file conventions, for a model ``models/<name>.tflite``:
   "input_scale": s, "input_zero_point": z, "arena_size": n, "input_shape": [1, 24, 32, 1]}``.
   ``t_lo``/``t_hi`` are the to_gray8 range the model was trained with (the app passes them to
   :func:`heatface.grayscale.to_gray8`); the input quantization must agree with the model's own.
-  If both label sources exist they must agree; either alone is enough.
+  If both label sources exist they must agree; either alone is enough. A firmware with the
+  model frozen in (firmware/manifest.py) finds these files in its ``heatface_model`` module.
 - The model: full-int8 (int8 input and output), input 1x24x32x1, one output per label.
 
 Input mapping, identical for both backends and matching training (which feeds x = gray / 255.0):
@@ -47,11 +48,21 @@ def input_lut(scale, zero_point):
 
 
 def _read(path, mode="rb"):
+    """The file's content, or None. A firmware with the model frozen in (firmware/manifest.py)
+    has no file: the generated ``heatface_model`` module holds it by base name."""
     try:
         with open(path, mode) as f:
             return f.read()
     except OSError:
+        pass
+    try:
+        from heatface_model import FILES
+    except ImportError:
         return None
+    data = FILES.get(path.rsplit("/", 1)[-1])
+    if data is None or mode == "rb":
+        return data
+    return data.decode()
 
 
 def _base(path):

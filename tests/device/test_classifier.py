@@ -124,3 +124,28 @@ def test_bad_backend_and_input_length():
     raises(ValueError, Classifier.load, MODEL, "tpu")
     clf = Classifier.load(MODEL, backend="pure")
     raises(ValueError, clf.classify, bytearray(100))
+
+
+def test_frozen_model_module_is_found_when_there_is_no_file():
+    # firmware/model_module.py freezes models/ into a module `heatface_model` with FILES = {name: bytes}
+    import sys
+
+    from heatface.classifier import Classifier
+    from mptest import data_path
+
+    files = {}
+    for name in ("conv_pool.tflite", "conv_pool.json", "conv_pool.labels.txt"):
+        with open(data_path("models/" + name), "rb") as f:
+            files[name] = f.read()
+
+    class Frozen:
+        FILES = files
+
+    sys.modules["heatface_model"] = Frozen
+    try:
+        clf = Classifier.load("/no/such/dir/conv_pool.tflite", backend="pure")
+    finally:
+        del sys.modules["heatface_model"]
+    assert clf.labels == [line for line in files["conv_pool.labels.txt"].decode().split("\n") if line]
+    label, score, scores = clf.classify(bytearray(768))
+    assert label in clf.labels and len(scores) == len(clf.labels)

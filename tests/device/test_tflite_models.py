@@ -9,7 +9,7 @@ import json
 
 from heatface.tflite import Interpreter
 from heatface.tflite_testdata import lcg_input
-from mptest import data_path
+from mptest import data_path, repo_path
 
 MODELS = ("face_like", "conv_pool", "dw_avg", "gap_reshape", "strided_mix")
 
@@ -19,11 +19,16 @@ def _read(name, mode="rb"):
         return f.read()
 
 
-def check_model(name, limit=None):
+def check_model(name, limit=None, model_path=None):
     """Run every stored reference input of model ``name``; returns the number compared."""
     meta = json.loads(_read(name + ".json", "r"))
     ref = _read(name + ".ref")
-    it = Interpreter(_read(name + ".tflite"))
+    if model_path is None:
+        model = _read(name + ".tflite")
+    else:
+        with open(model_path, "rb") as f:
+            model = f.read()
+    it = Interpreter(model)
     n_out = len(it.output)
     count = meta["ref_count"] if limit is None else min(limit, meta["ref_count"])
     assert len(ref) == meta["ref_count"] * n_out
@@ -55,6 +60,11 @@ def test_gap_reshape_matches_tflm():
 
 def test_strided_mix_matches_tflm():
     check_model("strided_mix")
+
+
+def test_shipped_model_matches_tflm():
+    # references made by `tools/make_test_models.py --shipped` from models/heatface.tflite
+    assert check_model("shipped", model_path=repo_path("models", "heatface.tflite")) >= 500
 
 
 def test_at_least_500_references():

@@ -114,3 +114,57 @@ def test_pure_python_mbqm_equals_int64_formula():
         mask = (1 << e) - 1
         want = (hi >> e) + (1 if (hi & mask) > (mask >> 1) + (1 if hi < 0 else 0) else 0)
         assert Q.mbqm(x, m, s) == want
+
+
+def test_shipped_model_references_are_current():
+    """shipped.ref holds live TFLM's outputs for the model in models/ (regenerate after training
+    with `python tools/make_test_models.py --shipped`; `make train` does it)."""
+    import hashlib
+
+    with open("models/heatface.tflite", "rb") as f:
+        model = f.read()
+    with open("tests/data/models/shipped.json") as f:
+        meta = json.load(f)
+    with open("tests/data/models/shipped.ref", "rb") as f:
+        ref = f.read()
+    assert meta["sha256"] == hashlib.sha256(model).hexdigest(), "references are for another model"
+    it = _tflm(model)
+    n = len(ref) // meta["ref_count"]
+    assert meta["ref_count"] >= 500
+    for k in range(meta["ref_count"]):
+        assert _run_tflm(it, lcg_input(meta["ref_seed"] + k)) == ref[k * n:(k + 1) * n], k
+
+
+def test_pure_interpreter_equals_tflm_on_synthetic_faces():
+    """The shipped model on realistic inputs: generated thermal faces and rooms, as to_gray8 and
+    the model's input table feed them on the board."""
+    sys_path_tools()
+    import make_faces  # tools/
+    import thermal_scenes as ts
+    from heatface.classifier import Classifier
+    from heatface.grayscale import to_gray8
+
+    clf = Classifier.load("models/heatface.tflite", backend="pure")
+    with open("models/heatface.tflite", "rb") as f:
+        tflm = _tflm(f.read())
+    rng = np.random.default_rng(5)
+    identities = ts.make_identities(make_faces.DEFAULT_IDENTITIES, make_faces.DEFAULT_SEED)
+    for k in range(60):
+        if k % 3 == 2:
+            temps = make_faces.env_frame(make_faces.env_session(rng), rng)
+        else:
+            room, pose = make_faces.face_session(identities[k % 2], rng)
+            temps = make_faces.face_frame(identities[k % 2], room, pose, rng)
+        gray = to_gray8([float(t) for t in np.asarray(temps).reshape(-1)], None, clf.t_lo, clf.t_hi)
+        clf.classify(gray)
+        x = bytes(clf.lut[g] & 0xFF for g in gray)
+        assert bytes(clf.raw_output()) == _run_tflm(tflm, x), k
+
+
+def sys_path_tools():
+    import os
+    import sys
+
+    tools = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools")
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
