@@ -76,6 +76,8 @@ data: setup
 train: setup
 	@[ -d "$(DATA)" ] || $(BIN)/python tools/make_faces.py --out $(DATA)
 	$(BIN)/python tools/train.py --data $(DATA) --out $(OUT)
+	@# the tests check the on-board interpreter against TFLM's outputs for the shipped model
+	@if [ "$(OUT)" = models ]; then $(BIN)/python tools/make_test_models.py --shipped; fi
 
 clean:
 	rm -rf out

@@ -3,7 +3,7 @@
 Plays the scripted demo scene (tools/make_demo_scene.py: each identity the shipped model was
 trained on walks in and out, then an empty room) through the simulated MLX90640 into main.py,
 with the shipped model in infer mode. Writes the LCD frames as PNG files and an animated GIF to
-out/demo/, and prints how often the on-board classification agreed with the scene's script.
+out/demo/, and prints the on-board classifications against the scene's script.
 
     python tools/demo.py [--frames 360] [--every 3] [--out out/demo]
 """
@@ -68,16 +68,24 @@ def run_app(out_dir, scene, frames, every):
     return proc.stdout
 
 
-def agreement(output, expected):
-    """Fraction of frames whose raw prediction matches the scene's script, per expected label."""
+def confusion(output, expected):
+    """Counts of (scripted label, on-board raw prediction) over the frames of the run."""
     raw = [line.split()[3][4:] for line in output.splitlines() if line.startswith("predict ")]
-    per = {}
-    for i, label in enumerate(raw):
-        if i >= len(expected):
-            break
-        hits, total = per.get(expected[i], (0, 0))
-        per[expected[i]] = (hits + (label == expected[i]), total + 1)
-    return raw, per
+    counts = {}
+    for want, got in zip(expected, raw):
+        counts[(want, got)] = counts.get((want, got), 0) + 1
+    return counts
+
+
+def print_confusion(counts):
+    labels = sorted({k[0] for k in counts} | {k[1] for k in counts})
+    print("demo: scene (rows) vs the board's classification (columns), in frames:")
+    print("demo:   %-8s" % "" + "".join("%8s" % label for label in labels))
+    for want in labels:
+        row = [counts.get((want, got), 0) for got in labels]
+        if sum(row):
+            print("demo:   %-8s" % want + "".join("%8d" % n for n in row))
+    print("demo: (a person half in view, walking in or out, reads as env)")
 
 
 def main(argv=None):
@@ -91,11 +99,7 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     scene, expected = make_scene(args.out)
     output = run_app(args.out, scene, args.frames, args.every)
-    raw, per = agreement(output, expected)
-    for label in sorted(per):
-        hits, total = per[label]
-        print("demo: scene shows %-6s -> classified as %-6s in %3d of %3d frames (%.0f%%)"
-              % (label, label, hits, total, 100.0 * hits / total))
+    print_confusion(confusion(output, expected))
     for f in os.listdir(args.out):
         if f.startswith("frame_") and f.endswith(".png"):
             os.remove(os.path.join(args.out, f))
