@@ -1,6 +1,5 @@
-"""heatface boot: make lib/ importable when the app was copied as files (mpremote fs cp)."""
+"""heatface boot: nothing to prepare here.
 
-import sys
-
-if "/lib" not in sys.path:
-    sys.path.append("/lib")
+main.py starts the app (board profile, config, app loop). The SD card is mounted by the app
+itself, so a missing or broken card can never stop the board from booting.
+"""
