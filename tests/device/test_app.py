@@ -14,6 +14,10 @@ from heatface_sim.board import Board
 from mptest import skip
 
 CARD = "out/test_app_card"
+try:
+    os.mkdir("out")  # scratch space; a fresh clone has none
+except OSError:
+    pass
 
 
 def _rmtree(path):
