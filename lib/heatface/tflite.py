@@ -64,6 +64,19 @@ def _shift_bytes(shifts):
     return ls, rs
 
 
+def _row_len(tensors, op):
+    """How many int32 accumulators ``op`` needs in the shared row scratch (0 if none)."""
+    if op.code in (CONV_2D, DEPTHWISE_CONV_2D):
+        shape = tensors[op.outputs[0]].shape
+        return shape[2] * shape[3] if len(shape) == 4 else 0
+    if op.code == FULLY_CONNECTED:
+        return tensors[op.outputs[0]].size()
+    if op.code == MEAN:
+        shape = tensors[op.inputs[0]].shape
+        return shape[-1] if shape else 0
+    return 0
+
+
 class Interpreter:
     """Runs one int8 .tflite model (subgraph 0, one input, one output)."""
 
@@ -98,6 +111,8 @@ class Interpreter:
         self.output_shape = tuple(tout.shape)
         self.output_scale = tout.scale
         self.output_zero_point = tout.zero_point
+        # int32 accumulators of one output row, shared by every conv/dense/mean step
+        self._row = array("i", [0] * max([_row_len(tensors, op) for op in ops] + [1]))
         self._steps = []
         for op in ops:
             self._steps.append(self._prepare(op))
@@ -234,11 +249,10 @@ class Interpreter:
         pw = _pad(iw, kw, sw, dw, ow)
         lo, hi = activation_range(o["activation"], tout.scale_bits[0], tout.zero_point)
         mult, ls, rs = self._requant(op, tin, filt, tout, oc)
-        p = (ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, ph, pw, dh, dw, -tin.zero_point,
-             tout.zero_point, lo, hi, dm)
+        p = (ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, ph, pw, dh, dw, -tin.zero_point, dm)
         kern = K.conv2d if op.code == CONV_2D else K.depthwise_conv2d
         return (kern, (self._buf(tin), _biased(filt.data), self._buf(tout), self._bias(op, oc),
-                       mult, ls, rs, p))
+                       mult, ls, rs, self._row, (tout.zero_point, lo, hi), p))
 
     def _prep_pool(self, op):
         o = op.opts
@@ -267,9 +281,10 @@ class Interpreter:
                              % (tin.shape, filt.shape, tout.shape))
         lo, hi = activation_range(op.opts["activation"], tout.scale_bits[0], tout.zero_point)
         mult, ls, rs = self._requant(op, tin, filt, tout, n, per_tensor_fc=True)
-        p = (k, n, -tin.zero_point, tout.zero_point, lo, hi)
+        p = (k, n, -tin.zero_point)
         return (K.fully_connected, (self._buf(tin), _biased(filt.data), self._buf(tout),
-                                    self._bias(op, n), mult, ls, rs, p))
+                                    self._bias(op, n), mult, ls, rs, self._row,
+                                    (tout.zero_point, lo, hi), p))
 
     def _prep_mean(self, op):
         tin = self._act(op, 0, 4)
@@ -297,9 +312,10 @@ class Interpreter:
             sh = min(sh, 32, 31 + s)
             m = (m << sh) // n
             s -= sh
-        state = (self._buf(tin), self._buf(tout), array("i", [0] * ch), n, ch,
-                 0 if mode == 1 else tin.zero_point, tout.zero_point, m,
-                 s if s > 0 else 0, -s if s < 0 else 0, mode)
+        ls, rs = _shift_bytes((s,))
+        state = (self._buf(tin), self._buf(tout), self._row, n, ch,
+                 0 if mode == 1 else tin.zero_point, mode, array("i", (m,)), ls, rs,
+                 (tout.zero_point, -128, 127))
         return (_mean, state)
 
     def _prep_softmax(self, op):
@@ -320,14 +336,14 @@ class Interpreter:
                 step[0](*step[1])
 
 
-def _mean(inp, out, sums, n, ch, in_zp, out_zp, m, ls, rs, mode):
+def _mean(inp, out, sums, n, ch, in_zp, mode, mult, ls, rs, q):
     K.channel_sums(inp, sums, n, ch, in_zp)
+    if mode == 2:
+        K.requantize_row(sums, out, 0, ch, 1, mult, ls, rs, q)
+        return
     for c in range(ch):
         acc = sums[c]
-        if mode == 1:
-            v = acc // n if acc >= 0 else -((-acc) // n)
-        else:
-            v = K.mbqm(acc, m, ls, rs) + out_zp
+        v = acc // n if acc >= 0 else -((-acc) // n)
         v = -128 if v < -128 else (127 if v > 127 else v)
         out[c] = v & 0xFF
 

@@ -1,5 +1,7 @@
 """Interpreter pieces: viper requantization vs the integer reference, exact multipliers, errors."""
 
+from array import array
+
 from heatface import tflite_kernels as K
 from heatface import tflite_quant as Q
 from heatface.tflite import Interpreter, ModelError
@@ -11,20 +13,47 @@ def _model(name):
         return f.read()
 
 
-def test_viper_mbqm_matches_integer_reference():
+def _shifts(shifts):
+    return (bytearray(s if s > 0 else 0 for s in shifts), bytearray(-s if s < 0 else 0 for s in shifts))
+
+
+def test_viper_requantize_matches_integer_reference():
+    # requantize_row stores clamp(mbqm + out_zp) as int8; with out_zp = 5 - want the stored value
+    # is 5 exactly when the full 32-bit mbqm result equals the reference (else it is pushed off 5)
     xs = (0, 1, -1, 2, -2, 3, 1000, -1000, 123456, -123456, 8388607, -8388608, 65535, -65536,
           1073741823, -1073741823, 2147483647, -2147483647)
     ms = (1073741824, 1073741825, 1518500250, 1879048192, 2147483647, 1234567890, 0)
+    acc = array("i", [0])
+    mult = array("i", [0])
+    out = bytearray(1)
     for x in xs:
+        acc[0] = x
         for m in ms:
+            mult[0] = m
             for shift in (0, -1, -5, -8, -12, -17, -31, 1, 3):
                 if shift > 0 and abs(x) >= (1 << (31 - shift)):
                     continue  # the left shift would overflow int32 (undefined in C too)
-                ls = shift if shift > 0 else 0
-                rs = -shift if shift < 0 else 0
+                ls, rs = _shifts((shift,))
                 want = Q.mbqm(x, m, shift)
-                got = K.mbqm(x, m, ls, rs)
-                assert got == want, (x, m, shift, got, want)
+                K.requantize_row(acc, out, 0, 1, 1, mult, ls, rs, (5 - want, -128, 127))
+                assert out[0] == 5, (x, m, shift, want, out[0])
+
+
+def test_requantize_row_cycles_channels_offsets_and_clamps():
+    accs = (100000, -100000, 7, 2000000, -3, -2000000, 0, 4095)
+    mults = (1518500250, 1073741824, 2147483647, 1879048192)
+    shifts = (-10, -3, 0, -14)
+    zp, lo, hi = -7, -100, 90
+    acc = array("i", accs)
+    ls, rs = _shifts(shifts)
+    out = bytearray(b"\xaa" * 12)
+    K.requantize_row(acc, out, 3, 8, 4, array("i", mults), ls, rs, (zp, lo, hi))
+    assert out[:3] == b"\xaa" * 3 and out[11:] == b"\xaa"
+    for i, x in enumerate(accs):
+        c = i % 4
+        want = min(hi, max(lo, Q.mbqm(x, mults[c], shifts[c]) + zp))
+        assert (out[3 + i] ^ 128) - 128 == want, (i, want, out[3 + i])
+    assert min(out[3:11]) != max(out[3:11])
 
 
 def test_srdhm_and_rounding_divide_known_values():
