@@ -287,16 +287,21 @@ class MLX90640:
 
     # -- bus ---------------------------------------------------------------------------------
 
-    def _read_into(self, mem, buf):
+    def _retried(self, transfer, mem, buf, what):
+        """One I2C transfer (``readfrom_mem_into`` or ``writeto_mem``), repeated on OSError;
+        BusError after ``retries`` repeats. ``what`` describes it, e.g. "read of 0x%04X from"."""
         err = None
         for _ in range(self.retries + 1):
             try:
-                self._i2c.readfrom_mem_into(self.address, mem, buf, addrsize=16)
+                transfer(self.address, mem, buf, addrsize=16)
                 return
             except OSError as exc:
                 err = exc
-        raise BusError("I2C read of 0x%04X from the MLX90640 at 0x%02X failed %d times (%r)"
+        raise BusError(("I2C " + what + " the MLX90640 at 0x%02X failed %d times (%r)")
                        % (mem, self.address, self.retries + 1, err))
+
+    def _read_into(self, mem, buf):
+        self._retried(self._i2c.readfrom_mem_into, mem, buf, "read of 0x%04X from")
 
     def _read_word(self, mem):
         b = self._word
@@ -307,15 +312,7 @@ class MLX90640:
         b = self._word
         b[0] = value >> 8
         b[1] = value & 0xFF
-        err = None
-        for _ in range(self.retries + 1):
-            try:
-                self._i2c.writeto_mem(self.address, mem, b, addrsize=16)
-                return
-            except OSError as exc:
-                err = exc
-        raise BusError("I2C write of 0x%04X to the MLX90640 at 0x%02X failed %d times (%r)"
-                       % (mem, self.address, self.retries + 1, err))
+        self._retried(self._i2c.writeto_mem, mem, b, "write of 0x%04X to")
 
     def _set_control(self, mask, value):
         self._control = (self._control & ~mask & 0xFFFF) | value
