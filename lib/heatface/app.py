@@ -16,7 +16,7 @@ PIXELS = 768
 
 
 class FrameTimer:
-    """Frames per second over a sliding second, and pacing to a target frame period."""
+    """Frames per second, measured over about a second at a time."""
 
     def __init__(self, clock=ticks_ms):
         self._clock = clock
@@ -62,6 +62,7 @@ class App:
         self.buttons = Buttons(board.buttons(), config.get("debounce_ms", 30),
                                config.get("long_ms", 800), now=clock())
         self._retry_at = clock()
+        self._poll = self.poll_buttons  # bound once: no allocation per frame
         self.status = ""
         self.frames = 0
         self._info = {"lo": None, "hi": None, "spot": None, "fps": None, "mode": "", "status": ""}
@@ -103,16 +104,8 @@ class App:
         self.previous = self.temps
         self.temps = prev
         try:
-            # subpage by subpage, polling the buttons before each wait, so a short tap is not
-            # lost while the sensor integrates (a frame takes 2 subpage periods)
-            seen = 0
-            for _ in range(4):
-                if seen == 3:
-                    break
-                self.poll_buttons()
-                seen |= 1 << self.sensor.read_subpage(self.temps)
-            else:
-                raise MLX90640Error("the sensor kept returning the same subpage")
+            # the buttons are polled before each subpage too, so a short tap is not lost
+            self.sensor.read_frame(self.temps, self._poll)
         except (OSError, MLX90640Error) as exc:
             self.temps, self.previous = self.previous, self.temps
             self._read_failures += 1
@@ -134,6 +127,7 @@ class App:
         for kind, name in self.buttons.poll(now):
             self.handle_button(kind, name)
         return now
+
     def handle_button(self, kind, name):
         """Global keys on the 5-way switch; everything else goes to the mode."""
         if kind == "press" and name == "PRESS":

@@ -420,10 +420,15 @@ class MLX90640:
         self._compute(words, subpage, temps)
         return subpage
 
-    def read_frame(self, temps):
-        """Read subpages until both have been updated in ``temps`` (a full frame); returns it."""
+    def read_frame(self, temps, before_subpage=None):
+        """Read subpages until both have been updated in ``temps`` (a full frame); returns it.
+
+        ``before_subpage()``, if given, is called before each subpage is waited for: a frame
+        takes two subpage periods, and an app can poll its buttons meanwhile."""
         seen = 0
         for _ in range(4):
+            if before_subpage is not None:
+                before_subpage()
             seen |= 1 << self.read_subpage(temps)
             if seen == 3:
                 return temps
