@@ -164,7 +164,7 @@ class InferMode(LiveMode):
         self.ms = ticks_diff(ticks_ms(), start)
         self.score = score
         self.result = self.smoother.update(label, score)
-        app.status = "%s %.2f  %d ms" % (self.result, score, self.ms)
+        app.status = "%s %.2f  %d ms" % (label, score, self.ms)  # raw; the title shows the smoothed one
         if app.config.get("print_predictions", True):
             print("predict %s %.3f raw=%s %d ms" % (self.result, score, label, self.ms))
 
