@@ -3,7 +3,7 @@
 PYTHON  ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-STAMP   := $(VENV)/.installed-$(shell cksum < tools/requirements.txt | cut -d' ' -f1)
+STAMP   := $(VENV)/.installed-$(shell cat tools/requirements.txt tools/constraints.txt | cksum | cut -d' ' -f1)
 MICROPY := $(BIN)/micropython
 HEAP    ?= 160K
 DEVICE_FILES := $(shell find lib -name '*.py' -not -path '*/__pycache__/*') boot.py main.py
@@ -29,9 +29,9 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): tools/requirements.txt
+$(STAMP): tools/requirements.txt tools/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -r tools/requirements.txt
+	$(BIN)/pip install --disable-pip-version-check -r tools/requirements.txt -c tools/constraints.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
 # ---- tests ------------------------------------------------------------------------------------
