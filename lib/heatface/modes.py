@@ -174,11 +174,13 @@ class InferMode(LiveMode):
 
 def default_modes(app):
     """Live, collect and infer, configured from ``app.config`` and ``app.board``."""
+    from heatface.config import DEFAULTS
     from heatface.storage import Storage
 
     config = app.config
     storage = Storage.open(app.board, config)
-    collect = CollectMode(storage, config.get("labels", {"A": "face0", "B": "face1", "C": "env"}),
-                          burst=config.get("burst", 10), quality=config.get("jpeg_quality", 95))
-    infer = InferMode(config.get("model", "models/heatface.tflite"), config.get("backend"))
+    collect = CollectMode(storage, config.get("labels") or DEFAULTS["labels"],
+                          burst=config.get("burst", DEFAULTS["burst"]),
+                          quality=config.get("jpeg_quality", 95))
+    infer = InferMode(config.get("model") or DEFAULTS["model"], config.get("backend"))
     return [LiveMode(), collect, infer]

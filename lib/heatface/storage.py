@@ -191,7 +191,9 @@ class Storage:
     def open(cls, board, config):
         """Storage for the app: folder, labels and manifest from ``config`` (see
         :mod:`heatface.config`), mounting through ``board.mount_storage()``; started."""
-        labels = config.get("labels") or {"A": "face0", "B": "face1", "C": "env"}
+        from heatface.config import DEFAULTS
+
+        labels = config.get("labels") or DEFAULTS["labels"]
         names = []
         for button in sorted(labels):
             if labels[button] not in names:
