@@ -13,6 +13,8 @@ from heatface.render import RangeTracker, Renderer, spot_temperature
 from heatface import palettes
 
 PIXELS = 768
+# config keys that need heatface.camera (see there); the 5-way DOWN (freeze) loads it too
+_CAMERA_KEYS = ("markers", "units", "mirror", "flip", "alarm_c")
 
 
 class FrameTimer:
@@ -50,11 +52,21 @@ class App:
         self.sensor = None
         self.sensor_error = None
         self._read_failures = 0
+        serial = board.serial() if hasattr(board, "serial") else None
+        self.recorder = None  # taps the sensor's bus for raw recordings (heatface.recorder)
+        if serial is not None or config.get("record_sd"):
+            from heatface.recorder import Recorder
+
+            self.recorder = Recorder(clock)
         self.connect_sensor()
         self.display = board.display()
         self.display.backlight(True)
         self.renderer = Renderer(self.display, palette=config.get("palette", "ironbow"))
         self.range = RangeTracker(mode=config.get("range", "fixed"))
+        self.camera = None  # markers, units, mirror/flip, freeze, alarm: loaded when used
+        for key in _CAMERA_KEYS:
+            if config.get(key):
+                self.use_camera()
         self.temps = array("f", bytes(4 * PIXELS))
         self.previous = array("f", bytes(4 * PIXELS))
         self.ambient = 0.0
@@ -74,6 +86,13 @@ class App:
             if self.modes[i].name == start:
                 self.mode_index = i
         self.mode.enter(self)
+        self.link = None
+        if serial is not None:  # the PC view's link (heatface.stream)
+            from heatface.stream import Link
+
+            self.link = Link(serial)
+        if config.get("record_sd"):
+            self.recorder.start_card(self)
 
     @property
     def mode(self):
@@ -85,7 +104,8 @@ class App:
         from heatface.mlx90640 import MLX90640, MLX90640Error
 
         try:
-            cam = MLX90640(self.board.sensor_bus())
+            bus = self.board.sensor_bus()
+            cam = MLX90640(bus if self.recorder is None else self.recorder.wrap(bus))
             cam.refresh_rate = self.config.get("refresh_rate", 16)
             cam.emissivity = self.config.get("emissivity", 0.95)
         except (OSError, MLX90640Error) as exc:
@@ -130,16 +150,29 @@ class App:
 
     def handle_button(self, kind, name):
         """Global keys on the 5-way switch; everything else goes to the mode."""
+        camera = self.camera
+        if camera is None and kind == "press" and name == "DOWN":
+            camera = self.use_camera()
+        if camera is not None and camera.on_button(kind, name):
+            return
         if kind == "press" and name == "PRESS":
             self.switch_mode(self.mode_index + 1)
         elif kind == "press" and name in ("LEFT", "RIGHT"):
             names = palettes.names()
             i = names.index(self.renderer.palette)
             self.renderer.set_palette(names[(i + (1 if name == "RIGHT" else -1)) % len(names)])
-        elif kind == "press" and name in ("UP", "DOWN"):
+        elif kind == "press" and name == "UP":
             self.range.toggle()
         else:
             self.mode.on_button(self, kind, name)
+
+    def use_camera(self):
+        """The :class:`heatface.camera.Camera`, created on first use."""
+        if self.camera is None:
+            from heatface.camera import Camera
+
+            self.camera = Camera(self.board, self.config)
+        return self.camera
 
     def switch_mode(self, index):
         self.mode.leave(self)
@@ -161,21 +194,37 @@ class App:
             self.renderer.clear()
             self._showing_error = False
         if not self._read_frame():
+            self._service_link(False)
             return False
-        lo, hi = self.range.update(self.temps)
-        self.renderer.draw_frame(self.temps, lo, hi)
+        camera = self.camera
+        shown = self.temps if camera is None else camera.shown(self.temps)  # what the LCD shows
+        lo, hi = self.range.update(shown)
+        self.renderer.draw_frame(shown, lo, hi)
+        if camera is not None:
+            camera.measure(shown)
+            camera.draw(self.renderer, self.clock())
         self.mode.on_frame(self)
         self.timer.tick()
         self.frames += 1
         info = self._info
         info["lo"] = lo
         info["hi"] = hi
-        info["spot"] = spot_temperature(self.temps)
+        info["spot"] = spot_temperature(shown)
         info["fps"] = self.timer.fps
         info["mode"] = self.mode.title(self)
+        rec = self.recorder
+        if rec is not None and rec.error:
+            self.status, rec.error = rec.error, None
         info["status"] = self.status
+        if camera is not None:
+            camera.annotate(info)
         self.renderer.draw_overlay(info)
+        self._service_link(True)
         return True
+
+    def _service_link(self, frame_shown):
+        if self.link is not None:
+            self.link.service(self, frame_shown)
 
     def show_error(self, message):
         """A blank image with the message on the status line (the sensor is retried meanwhile)."""
@@ -187,6 +236,7 @@ class App:
         info["mode"] = self.mode.title(self)
         info["status"] = message + ", retrying"
         self.renderer.draw_overlay(info)
+        self._service_link(False)
 
     def run(self, max_frames=None):
         """Loop forever, or until ``max_frames`` frames were shown. A board with an

@@ -19,9 +19,13 @@ Static parts (background, legend bar) are drawn once and again only after a pale
 :meth:`Overlay.invalidate`; a text field is redrawn only when its string changes.
 """
 
+import sys
+
 import micropython
 
 import framebuf
+
+IS_MICROPYTHON = sys.implementation.name == "micropython"
 
 LEGEND_W = 32  # side column: 4 characters of the 8x8 font
 ROW_H = 10  # one text row: 8 pixels of font + 2 of spacing
@@ -104,6 +108,21 @@ def _swap16(c):
     return ((c & 0xFF) << 8) | (c >> 8)
 
 
+def expand_text(mono, stride, out, w, fg, bg):
+    """8 rows of ``w`` MONO_HLSB pixels (``stride`` bytes a row) -> big-endian RGB565 in ``out``."""
+    if IS_MICROPYTHON:
+        _expand_viper(mono, stride, out, w, _swap16(fg), _swap16(bg))
+    else:
+        _expand_plain(mono, stride, out, w, fg, bg)
+
+
+def to_unit(t, unit):
+    """degC -> the display unit, "C" or "F" (None stays None)."""
+    if t is None or unit != "F":
+        return t
+    return t * 1.8 + 32.0
+
+
 def format_temp(t, n):
     """``t`` in at most ``n`` characters: one decimal when it fits, else a whole number."""
     if t is None:
@@ -140,8 +159,10 @@ class Overlay:
 
     def draw(self, info):
         """Draw the overlay for ``info``, a dict with any of: ``lo``, ``hi`` (the palette range, degC),
-        ``spot`` (degC), ``fps``, ``mode`` (str), ``status`` (str). Missing values show as ``--``."""
+        ``spot`` (degC), ``fps``, ``mode`` (str), ``status`` (str), ``unit`` ("C" default, or "F":
+        temperatures are shown converted). Missing values show as ``--``."""
         lay = self.layout
+        unit = info.get("unit") or "C"
         if not self._static:
             x, y, w, h = lay.side
             if w > 0 and h > 0:
@@ -158,20 +179,20 @@ class Overlay:
                 self._draw_bar()
                 self._legend = True
             n = lay.label_chars
-            self._text(0, format_temp(info.get("hi"), n), lay.hi_label[0], lay.hi_label[1], n)
-            self._text(1, format_temp(info.get("lo"), n), lay.lo_label[0], lay.lo_label[1], n)
+            self._text(0, format_temp(to_unit(info.get("hi"), unit), n), lay.hi_label[0], lay.hi_label[1], n)
+            self._text(1, format_temp(to_unit(info.get("lo"), unit), n), lay.lo_label[0], lay.lo_label[1], n)
         rows = lay.rows
         if not rows:
             return
         fps = info.get("fps")
-        spot = format_temp(info.get("spot"), 6)
+        spot = format_temp(to_unit(info.get("spot"), unit), 6)
         fps = "--" if fps is None else "%.1f" % fps
         mode = info.get("mode") or ""
         status = info.get("status") or ""
         if len(rows) > 1:
-            line = "Spot %sC  %sfps  %s" % (spot, fps, mode)
+            line = "Spot %s%s  %sfps  %s" % (spot, unit, fps, mode)
         else:  # one row for everything: compact
-            line = "%sC %sfps %s %s" % (spot, fps, mode, status)
+            line = "%s%s %sfps %s %s" % (spot, unit, fps, mode, status)
         n = lay.row_chars
         self._text(2, line, rows[0][0], rows[0][1], n)
         if len(rows) > 1:

@@ -15,6 +15,10 @@ sensor measures. Config keys (all optional):
 - ``sim_frames``: file to append an LCD dump to every ``sim_frames_every`` shown frames.
 - ``sim_lcd_record``: False keeps no screen copy (for memory tests on a SAMD51-sized heap).
 - ``sim_sensor_missing``: start with the sensor unplugged (it "appears" after N retries if int).
+- ``sim_recording``: a raw recording (.hfr) to replay instead of a scene: its EEPROM and its
+  subpages, byte for byte (the sensor stops answering with new data after the last one).
+- ``sim_serial``: the PC link: ``"stdio"`` (the console, as a board's USB serial; for the virtual
+  board), ``"loopback"`` (a :class:`heatface_sim.loopback.LoopbackSerial` for tests) or absent.
 """
 
 import os
@@ -64,7 +68,7 @@ class SceneBus:
         if measured != self._board._seen_subpages:
             self._board._time += (measured - self._board._seen_subpages) * self._board.subpage_ms
             self._board._seen_subpages = measured
-        if measured % 2 == 0 and measured != self._loaded_at:
+        if self._board.scene is not None and measured % 2 == 0 and measured != self._loaded_at:
             ambient = self._board.scene.next_frame(self._board.scene_temps)
             sensor.set_scene(self._board.scene_temps, ambient)
             self._loaded_at = measured
@@ -88,14 +92,26 @@ class Board:
         card = config.get("sim_card_dir")
         if card:  # the simulated card's folder is where captures go
             config["captures_dir"] = card if card.startswith("/") else os.getcwd() + "/" + card
-        self.sensor = SimulatedMLX90640(load_eeprom(config.get("sim_eeprom", DEFAULT_EEPROM)))
+        recording = config.get("sim_recording")
+        if recording:
+            from heatface_sim.recording import read_recording
+
+            self.recording = read_recording(recording)
+            self.sensor = SimulatedMLX90640(self.recording.eeprom)
+            self.sensor.play(self.recording.subpages())
+        else:
+            self.recording = None
+            self.sensor = SimulatedMLX90640(load_eeprom(config.get("sim_eeprom", DEFAULT_EEPROM)))
         self.sensor.emissivity = config.get("emissivity", 0.95)
         missing = config.get("sim_sensor_missing", False)
         # an int N: the sensor "gets plugged in" on the N+1th attempt to open it
         self._missing_retries = None if missing is True or missing is False else missing
         self.sensor.present = not missing
         scene = config.get("sim_scene")
-        self.scene = ReplayScene(scene) if scene else default_scene()
+        if recording:
+            self.scene = None
+        else:
+            self.scene = ReplayScene(scene) if scene else default_scene()
         self.scene_temps = array("f", bytes(4 * 768))
         self.lcd = SimulatedLCD(config.get("sim_width", 320), config.get("sim_height", 240),
                                 record=config.get("sim_lcd_record", True))
@@ -106,6 +122,8 @@ class Board:
         self._time = 0
         self._seen_subpages = 0
         self._bus = SceneBus(self)
+        self._serial = None
+        self._buzzer = None
         self._frames_path = config.get("sim_frames")
         self._frames_every = config.get("sim_frames_every", 1)
         if self._frames_path:
@@ -129,6 +147,26 @@ class Board:
 
     def buttons(self):
         return self.script.pins()
+
+    def serial(self):
+        """The PC link's byte pipe (``sim_serial``), or None."""
+        kind = self.config.get("sim_serial")
+        if kind == "stdio":
+            from heatface.stream import StdioSerial
+
+            self._serial = StdioSerial()
+        elif kind == "loopback":
+            from heatface_sim.loopback import LoopbackSerial
+
+            self._serial = LoopbackSerial()
+        return self._serial
+
+    def buzzer(self):
+        """A buzzer that remembers when it was switched (:class:`heatface_sim.loopback.SimBuzzer`)."""
+        from heatface_sim.loopback import SimBuzzer
+
+        self._buzzer = SimBuzzer(lambda: self._time)  # reads the virtual time without advancing it
+        return self._buzzer
 
     def mount_storage(self):
         folder = self.config.get("captures_dir") if self.config.get("sim_card_dir") else None

@@ -178,6 +178,7 @@ class SimulatedMLX90640:
         self._clock_ms = 0.0
         self._word = bytearray(2)
         self.state = None
+        self._player = None
         self._params = _Params(self.eeprom)
 
     # -- scene and time ------------------------------------------------------------------
@@ -200,6 +201,27 @@ class SimulatedMLX90640:
         if control is not None:
             self.control = control
         self.status = (self.status & 0x0030) | 0x0008 | subpage
+        self._polls = 0
+
+    def play(self, subpages):
+        """Replay a recording (tools/heatface_sim/recording.py): ``subpages`` yields
+        ``(ticks_ms, ram, status, control)`` with ``ram`` the 1664 bytes the board read. Each is
+        loaded, byte for byte, when the driver next polls for new data; after the last one the
+        sensor reports no new data (``played_out`` becomes True)."""
+        self._player = iter(subpages)
+        self.played_out = False
+
+    def _load_recorded(self):
+        try:
+            _, ram, status, control = next(self._player)
+        except StopIteration:
+            self.played_out = True
+            self.stuck = True
+            return
+        _copy_into(self.ram, ram, 1664)
+        self.control = control
+        self.status = status
+        self.subpages_measured += 1
         self._polls = 0
 
     def refresh_rate(self):
@@ -299,7 +321,9 @@ class SimulatedMLX90640:
         if reg == 0x800D:
             return self.control
         if reg == 0x8000:
-            if self.auto_ready and not self.status & 0x0008 and not self.stuck:
+            if self._player is not None and not self.status & 0x0008 and not self.stuck:
+                self._load_recorded()
+            elif self.auto_ready and not self.status & 0x0008 and not self.stuck:
                 self._polls += 1
                 if self._polls >= self.polls_per_subpage:
                     self._measure()

@@ -1,0 +1,118 @@
+"""Reading heatface's stream and recording format (see lib/heatface/stream.py): CPython and MicroPython.
+
+:class:`Splitter` separates a byte stream from the board into console text and messages (bad
+checksums and cut-off messages count as text, so nothing is lost); :func:`read_recording` opens a
+recording file (``E`` header, then ``R`` subpages).
+"""
+
+import json
+import struct
+from binascii import crc32
+
+from heatface.stream import EEPROM_BYTES, HEADER, MAGIC, RAW_BYTES, TRAILER, VERSION
+
+
+class Splitter:
+    """(CPython) ``feed(data)`` returns a list of ``("text", bytes)`` and ``(kind, payload)`` items in order."""
+
+    def __init__(self):
+        self._buf = bytearray()
+        self.bad = 0  # candidate messages rejected (checksum, version)
+
+    def feed(self, data):
+        buf = self._buf
+        buf.extend(data)
+        out = []
+        while buf:
+            i = buf.find(MAGIC)
+            if i < 0:
+                j = max(0, len(buf) - (len(MAGIC) - 1))  # the magic may be split across reads
+                while j < len(buf) and not MAGIC.startswith(bytes(buf[j:])):
+                    j += 1
+                if j > 0:
+                    out.append(("text", bytes(buf[:j])))
+                    del buf[:j]
+                break
+            if i > 0:
+                out.append(("text", bytes(buf[:i])))
+                del buf[:i]
+            if len(buf) < HEADER:
+                break
+            n = buf[5] | (buf[6] << 8)
+            if len(buf) < HEADER + n + TRAILER:
+                break
+            want = struct.unpack_from("<I", buf, HEADER + n)[0]
+            if buf[3] != VERSION or crc32(bytes(buf[3:HEADER + n])) & 0xFFFFFFFF != want:
+                self.bad += 1
+                out.append(("text", bytes(buf[:1])))
+                del buf[:1]
+                continue
+            out.append((chr(buf[4]), bytes(buf[HEADER:HEADER + n])))
+            del buf[:HEADER + n + TRAILER]
+        return out
+
+
+def decode_header(payload):
+    """An ``E`` payload -> (ticks_ms, 832 EEPROM words, settings dict)."""
+    ticks = struct.unpack_from("<I", payload, 0)[0]
+    ee = [(payload[4 + 2 * i] << 8) | payload[5 + 2 * i] for i in range(832)]
+    settings = json.loads(bytes(payload[4 + EEPROM_BYTES:]).decode())
+    return ticks, ee, settings
+
+
+def decode_subpage(payload):
+    """An ``R`` payload -> (ticks_ms, RAM bytes (1664, big-endian), status, control)."""
+    if len(payload) != RAW_BYTES:
+        raise ValueError("a raw subpage has %d bytes, got %d" % (RAW_BYTES, len(payload)))
+    ticks = struct.unpack_from("<I", payload, 0)[0]
+    status, control = struct.unpack_from(">HH", payload, 4 + 1664)
+    return ticks, payload[4:4 + 1664], status, control
+
+
+class Recording:
+    """A recording file: ``eeprom`` (832 words), ``settings`` (dict), ``start_ms``, and
+    :meth:`subpages` (iterator of (ticks_ms, ram, status, control))."""
+
+    def __init__(self, path):
+        self.path = path
+        self._f = open(path, "rb")
+        self._at = 0
+        first = self._next()
+        if first is None or first[0] != "E":
+            raise ValueError("%s is not a heatface recording (no E header)" % path)
+        self.start_ms, self.eeprom, self.settings = decode_header(first[1])
+
+    def _next(self):
+        """The next message as (kind, payload), None at the end; ValueError if damaged."""
+        f = self._f
+        head = f.read(HEADER)
+        if not head:
+            return None
+        if len(head) < HEADER or head[:3] != MAGIC or head[3] != VERSION:
+            raise ValueError("%s: damaged or unknown message at byte %d" % (self.path, self._at))
+        n = head[5] | (head[6] << 8)
+        payload = f.read(n)
+        tail = f.read(TRAILER)
+        if len(payload) < n or len(tail) < TRAILER:
+            return None  # the recording was cut off (power loss): what came before is good
+        if crc32(payload, crc32(head[3:])) & 0xFFFFFFFF != struct.unpack("<I", tail)[0]:
+            raise ValueError("%s: checksum error in the message at byte %d" % (self.path, self._at))
+        self._at += HEADER + n + TRAILER
+        return chr(head[4]), payload
+
+    def subpages(self):
+        """The recorded subpages in order (a recording can hold later E headers: skipped)."""
+        while True:
+            m = self._next()
+            if m is None:
+                return
+            if m[0] == "R":
+                yield decode_subpage(m[1])
+
+    def close(self):
+        self._f.close()
+
+
+def read_recording(path):
+    """Open a recording file (raises ValueError when it is not one)."""
+    return Recording(path)
