@@ -3,7 +3,7 @@ freeze frame and a temperature alarm. :class:`Camera` is used by the app loop.
 
 Config keys (all optional): ``units`` ("C" or "F": what the screen shows; settings stay in degC),
 ``mirror`` / ``flip`` (bool: left-right / upside-down on the LCD, e.g. mirror for selfie use),
-``markers`` (bool, default true), ``alarm_c`` (degC threshold, null = off; when any pixel is
+``markers`` (bool), ``alarm_c`` (degC threshold, null = off; when any pixel is
 hotter the image border flashes red, the status line says so and the board's buzzer beeps),
 ``alarm_ms`` (flash half-period, 250). The 5-way switch's DOWN freezes and unfreezes the picture.
 
@@ -102,7 +102,7 @@ class Camera:
         self.unit = "F" if config.get("units") == "F" else "C"
         self.mirror = bool(config.get("mirror", False))
         self.flip = bool(config.get("flip", False))
-        self.markers = bool(config.get("markers", True))
+        self.markers = bool(config.get("markers", False))
         alarm = config.get("alarm_c")
         self.alarm_c = None if alarm is None else float(alarm)
         self.alarm_ms = config.get("alarm_ms", 250)

@@ -69,6 +69,27 @@ def decode_subpage(payload):
     return ticks, payload[4:4 + 1664], status, control
 
 
+def read_messages(f, name="stream"):
+    """Yield (kind, payload) for each message of a binary file holding only messages (a
+    recording); a cut-off last message ends it quietly (power loss), damage raises ValueError."""
+    at = 0
+    while True:
+        head = f.read(HEADER)
+        if not head:
+            return
+        if len(head) < HEADER or head[:3] != MAGIC or head[3] != VERSION:
+            raise ValueError("%s: damaged or unknown message at byte %d" % (name, at))
+        n = head[5] | (head[6] << 8)
+        payload = f.read(n)
+        tail = f.read(TRAILER)
+        if len(payload) < n or len(tail) < TRAILER:
+            return
+        if crc32(payload, crc32(head[3:])) & 0xFFFFFFFF != struct.unpack("<I", tail)[0]:
+            raise ValueError("%s: checksum error in the message at byte %d" % (name, at))
+        at += HEADER + n + TRAILER
+        yield chr(head[4]), payload
+
+
 class Recording:
     """A recording file: ``eeprom`` (832 words), ``settings`` (dict), ``start_ms``, and
     :meth:`subpages` (iterator of (ticks_ms, ram, status, control))."""
@@ -76,38 +97,18 @@ class Recording:
     def __init__(self, path):
         self.path = path
         self._f = open(path, "rb")
-        self._at = 0
-        first = self._next()
+        self._messages = read_messages(self._f, path)
+        first = next(self._messages, None)
         if first is None or first[0] != "E":
+            self._f.close()
             raise ValueError("%s is not a heatface recording (no E header)" % path)
         self.start_ms, self.eeprom, self.settings = decode_header(first[1])
 
-    def _next(self):
-        """The next message as (kind, payload), None at the end; ValueError if damaged."""
-        f = self._f
-        head = f.read(HEADER)
-        if not head:
-            return None
-        if len(head) < HEADER or head[:3] != MAGIC or head[3] != VERSION:
-            raise ValueError("%s: damaged or unknown message at byte %d" % (self.path, self._at))
-        n = head[5] | (head[6] << 8)
-        payload = f.read(n)
-        tail = f.read(TRAILER)
-        if len(payload) < n or len(tail) < TRAILER:
-            return None  # the recording was cut off (power loss): what came before is good
-        if crc32(payload, crc32(head[3:])) & 0xFFFFFFFF != struct.unpack("<I", tail)[0]:
-            raise ValueError("%s: checksum error in the message at byte %d" % (self.path, self._at))
-        self._at += HEADER + n + TRAILER
-        return chr(head[4]), payload
-
     def subpages(self):
-        """The recorded subpages in order (a recording can hold later E headers: skipped)."""
-        while True:
-            m = self._next()
-            if m is None:
-                return
-            if m[0] == "R":
-                yield decode_subpage(m[1])
+        """The recorded subpages in order (later E headers, if any, are skipped)."""
+        for kind, payload in self._messages:
+            if kind == "R":
+                yield decode_subpage(payload)
 
     def close(self):
         self._f.close()
