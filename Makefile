@@ -15,7 +15,7 @@ OUT     ?= models
 FRAMES  ?= 360
 
 .PHONY: help setup test test-cpython test-micropython test-mpy-cross device-mpy bench \
-        demo data train clean
+        demo data train clean view replay
 
 help:
 	@echo "make demo        the app in the simulator with the shipped model -> out/demo/ (PNG + GIF)"
@@ -25,6 +25,8 @@ help:
 	@echo "make train       train and quantize the CNN: DATA=$(DATA) OUT=$(OUT)"
 	@echo "make deploy      copy the app to a board (PORT=auto MIP=1 MPY=0 ARCH=armv7emsp)"
 	@echo "make run | pull | repl | mpy ARCH=... | package-json   (see tools/deploy.mk)"
+	@echo "make view        live view of a board on http://127.0.0.1:8765/ (PORT=auto, or SIM=1 [REC=file])"
+	@echo "make replay      play a raw recording through the simulated sensor: REC=file -> out/replay/"
 	@echo "make setup       only create .venv with the pinned host dependencies"
 
 setup: $(STAMP)
@@ -78,6 +80,19 @@ train: setup
 	$(BIN)/python tools/train.py --data $(DATA) --out $(OUT)
 	@# the tests check the on-board interpreter against TFLM's outputs for the shipped model
 	@if [ "$(OUT)" = models ]; then $(BIN)/python tools/make_test_models.py --shipped; fi
+
+# ---- the PC view and raw recordings --------------------------------------------------------------
+
+SIM       ?= 0
+VIEW_HTTP ?= 8765
+VIEW_DIR  ?= out/view
+
+view: setup device-mpy
+	$(BIN)/python tools/view.py --http $(VIEW_HTTP) $(if $(filter 1,$(SIM)),--sim --sim-dir $(VIEW_DIR) $(if $(REC),--recording $(REC)),--port $(PORT))
+
+replay: setup device-mpy
+	@[ -n "$(REC)" ] || { echo "make replay REC=<recording.hfr>"; exit 2; }
+	$(BIN)/python tools/replay.py $(REC)
 
 clean:
 	rm -rf out

@@ -6,6 +6,7 @@ Pull the card's files first, e.g. ``mpremote fs cp -r :/sd/ data/session1/``, th
     python tools/dataset.py stats data/session1
     python tools/dataset.py split data/session1 --out data/split.csv
     python tools/dataset.py export data/session1 --split data/split.csv --out out/ei
+    python tools/dataset.py from-recording data/recordings/rec.0.hfr --label face0 --out data/s2
 
 Files are ``<label>.<n>.jpg`` (the label is everything before the first dot, as Edge Impulse
 reads it). Frames of one long press (a burst) are near-duplicates, so a split that scatters them
@@ -298,7 +299,25 @@ def main(argv=None):
         if name == "export":
             p.add_argument("--out", required=True, help="output folder")
             p.add_argument("--split", help="split CSV: write training/ and testing/ folders")
+    p = sub.add_parser("from-recording", help="a raw recording (.hfr) -> <label>.<n>.jpg at any t_lo/t_hi")
+    p.add_argument("recording", help="recorded on the card or by `make view`")
+    p.add_argument("--label", required=True)
+    p.add_argument("--out", required=True, help="folder for the images (numbers continue)")
+    p.add_argument("--t-lo", type=float, default=22.0, help="degC mapped to 0 (default 22)")
+    p.add_argument("--t-hi", type=float, default=37.0, help="degC mapped to 255 (default 37)")
+    p.add_argument("--every", type=int, default=1, help="keep every n-th frame (default 1)")
     args = parser.parse_args(argv)
+    if args.command == "from-recording":
+        from recordings import recording_to_jpegs
+
+        try:
+            names = recording_to_jpegs(args.recording, args.label, args.out, args.t_lo, args.t_hi, args.every)
+        except (OSError, ValueError) as exc:
+            print("dataset: %s" % exc)
+            return 1
+        print("%d images -> %s (%s .. %s)" % (len(names), args.out, names[0] if names else "-",
+                                              names[-1] if names else "-"))
+        return 0
 
     samples, notes = load(args.dirs, block=args.block)
     for note in notes:

@@ -41,6 +41,11 @@ def frame_motion(a, b):
     return total / PIXELS
 
 
+def capture_comment(t_lo, t_hi, ta, emissivity):
+    """A capture's JPEG comment: its 8-bit mapping and conditions (tools/train.py reads it)."""
+    return "heatface t_lo=%.1f t_hi=%.1f ta=%.2f emissivity=%.2f" % (t_lo, t_hi, ta, emissivity)
+
+
 class CollectMode(LiveMode):
     """Buttons A/B/C save the next fresh frame as ``<label>.<n>.jpg``.
 
@@ -96,8 +101,7 @@ class CollectMode(LiveMode):
             app.status = self.storage.status
             return False
         to_gray8(app.temps, self.gray, self.t_lo, self.t_hi)
-        comment = "heatface t_lo=%.1f t_hi=%.1f ta=%.2f emissivity=%.2f" % (
-            self.t_lo, self.t_hi, app.ambient, app.config.get("emissivity", 0.95))
+        comment = capture_comment(self.t_lo, self.t_hi, app.ambient, app.config.get("emissivity", 0.95))
         data = encode_gray(self.gray, 32, 24, self.quality, comment)
         name = self.storage.save(label, data, burst=in_burst, ta=app.ambient)
         if name is None:

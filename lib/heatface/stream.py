@@ -116,7 +116,9 @@ class StdioSerial:
             c = self._in.read(1)
             if not c:
                 return None
-            if c == b"\n" or c == "\n":
+            if isinstance(c, str):
+                c = c.encode()
+            if c == b"\n":
                 line = bytes(self._line)
                 self._line = bytearray()
                 try:
@@ -124,7 +126,7 @@ class StdioSerial:
                 except UnicodeError:
                     return ""
             if len(self._line) < 80:
-                self._line += c if isinstance(c, bytes) else c.encode()
+                self._line += c
         return None
 
 

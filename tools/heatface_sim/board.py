@@ -13,10 +13,12 @@ sensor measures. Config keys (all optional):
 - ``sim_buttons``: ``[[name, t_down_ms, t_up_ms], ...]`` presses (with contact bounce).
 - ``sim_card_dir``: host folder that plays the SD card; missing key = no card in the slot.
 - ``sim_frames``: file to append an LCD dump to every ``sim_frames_every`` shown frames.
+- ``sim_temps``: file to append each shown frame's 768 float32 temperatures to (raw, native order).
 - ``sim_lcd_record``: False keeps no screen copy (for memory tests on a SAMD51-sized heap).
 - ``sim_sensor_missing``: start with the sensor unplugged (it "appears" after N retries if int).
 - ``sim_recording``: a raw recording (.hfr) to replay instead of a scene: its EEPROM and its
   subpages, byte for byte (the sensor stops answering with new data after the last one).
+- ``sim_realtime``: pace the app to the real clock (the virtual time runs no faster), for ``make view``.
 - ``sim_serial``: the PC link: ``"stdio"`` (the console, as a board's USB serial; for the virtual
   board), ``"loopback"`` (a :class:`heatface_sim.loopback.LoopbackSerial` for tests) or absent.
 """
@@ -124,6 +126,10 @@ class Board:
         self._bus = SceneBus(self)
         self._serial = None
         self._buzzer = None
+        self._real_start = None
+        self._temps_path = config.get("sim_temps")
+        if self._temps_path:
+            open(self._temps_path, "wb").close()
         self._frames_path = config.get("sim_frames")
         self._frames_every = config.get("sim_frames_every", 1)
         if self._frames_path:
@@ -179,7 +185,19 @@ class Board:
         return True, "SD card (simulated) at " + folder
 
     def after_frame(self, app):
-        """Called by the simulator's run loop after each shown frame: dump the LCD."""
+        """Called by the simulator's run loop after each shown frame: dump the LCD; with
+        ``sim_realtime``, wait until the virtual clock is no longer ahead of the real one."""
+        if self.config.get("sim_realtime"):
+            from heatface.compat import sleep_ms, ticks_diff, ticks_ms
+
+            if self._real_start is None:
+                self._real_start = (ticks_ms(), self._time)
+            ahead = (self._time - self._real_start[1]) - ticks_diff(ticks_ms(), self._real_start[0])
+            if ahead > 0:
+                sleep_ms(ahead)
+        if self._temps_path:
+            with open(self._temps_path, "ab") as f:
+                f.write(app.temps)
         if self._frames_path and app.frames % self._frames_every == 0:
             with open(self._frames_path, "ab") as f:
                 self.lcd.save_frame(f)

@@ -210,10 +210,11 @@ class SimulatedMLX90640:
         sensor reports no new data (``played_out`` becomes True)."""
         self._player = iter(subpages)
         self.played_out = False
+        self.last_ticks = 0  # the board's ticks_ms when it read the subpage loaded last
 
     def _load_recorded(self):
         try:
-            _, ram, status, control = next(self._player)
+            self.last_ticks, ram, status, control = next(self._player)
         except StopIteration:
             self.played_out = True
             self.stuck = True

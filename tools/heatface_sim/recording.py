@@ -117,3 +117,32 @@ class Recording:
 def read_recording(path):
     """Open a recording file (raises ValueError when it is not one)."""
     return Recording(path)
+
+
+def replay_frames(path):
+    """(CPython or MicroPython) Decode a recording with heatface's own driver, through the simulated
+    sensor's registers: yields ``(ticks_ms, temps, ta)`` per full frame (``temps`` is one reused
+    array('f') of 768 degC), with the driver set up as the recording's settings say."""
+    from array import array
+
+    from heatface.mlx90640 import MLX90640, DataReadyTimeout
+    from heatface_sim.mlx90640 import SimulatedMLX90640
+
+    rec = read_recording(path)
+    try:
+        sensor = SimulatedMLX90640(rec.eeprom)
+        sensor.play(rec.subpages())
+        cam = MLX90640(sensor, timeout_ms=0, retries=3)
+        settings = rec.settings
+        cam.refresh_rate = settings.get("refresh_rate", 16)
+        cam.emissivity = settings.get("emissivity", 0.95)
+        cam.reflected_temperature = settings.get("reflected_temperature")
+        temps = array("f", bytes(4 * 768))
+        while True:
+            try:
+                cam.read_frame(temps)
+            except DataReadyTimeout:
+                return
+            yield sensor.last_ticks, temps, cam.ta
+    finally:
+        rec.close()
