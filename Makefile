@@ -18,7 +18,7 @@ FRAMES  ?= 360
         demo data train clean view replay
 
 help:
-	@echo "make demo        the app in the simulator with the shipped model -> out/demo/ (PNG + GIF)"
+	@echo "make demo        the app in the simulator with the shipped model -> out/demo/ (PNG + GIF) [REC=file]"
 	@echo "make test        every test: CPython, the MicroPython unix port ($(HEAP) heap), mpy-cross"
 	@echo "make bench       benchmarks -> out/bench.json"
 	@echo "make data        synthetic thermal faces -> $(DATA)/ (label.n.jpg)"
@@ -70,7 +70,7 @@ bench: setup
 # ---- the app in the simulator, data and training -----------------------------------------------
 
 demo: setup device-mpy
-	$(BIN)/python tools/demo.py --frames $(FRAMES)
+	$(BIN)/python tools/demo.py --frames $(FRAMES) $(if $(REC),--recording $(REC))
 
 data: setup
 	$(BIN)/python tools/make_faces.py --out $(DATA)

@@ -5,7 +5,11 @@ trained on walks in and out, then an empty room) through the simulated MLX90640 
 with the shipped model in infer mode. Writes the LCD frames as PNG files and an animated GIF to
 out/demo/, and prints the on-board classifications against the scene's script.
 
-    python tools/demo.py [--frames 360] [--every 3] [--out out/demo]
+    python tools/demo.py [--frames 360] [--every 3] [--out out/demo] [--recording REC.hfr]
+
+With ``--recording`` the app plays a raw recording (tools/replay.py's format) instead of the
+scene. Then short sessions show the camera conveniences (tools/demo_features.py): hottest and
+coldest markers, degF, the temperature alarm, mirror, freeze -> out/demo/feature_*.png.
 """
 
 import argparse
@@ -37,8 +41,9 @@ def make_scene(out_dir):
     return scene, labels
 
 
-def run_app(out_dir, scene, frames, every):
-    """Run main.py on the simulated board; return the app's console output."""
+def run_app(out_dir, scene, frames, every, **overrides):
+    """Run main.py on the simulated board (``overrides``: more config keys, e.g.
+    ``sim_recording``); return the app's console output."""
     board_dir = os.path.join(out_dir, "board")  # the simulated board's filesystem root
     card_dir = os.path.join(out_dir, "sd")
     shutil.rmtree(card_dir, ignore_errors=True)
@@ -54,6 +59,9 @@ def run_app(out_dir, scene, frames, every):
         "sim_frames": os.path.join(out_dir, "frames.bin"),
         "sim_frames_every": every,
     }
+    config.update(overrides)
+    if config.get("sim_recording"):
+        del config["sim_scene"]
     with open(os.path.join(board_dir, "heatface.json"), "w") as f:
         json.dump(config, f, indent=1)
     paths = [DEVICE_MPY, os.path.join(ROOT, "lib"), os.path.join(ROOT, "tools")]
@@ -93,18 +101,32 @@ def main(argv=None):
     ap.add_argument("--frames", type=int, default=360, help="frames to run (360: the whole scene)")
     ap.add_argument("--every", type=int, default=3, help="keep every n-th LCD frame (3)")
     ap.add_argument("--out", default=os.path.join(ROOT, "out", "demo"))
+    ap.add_argument("--recording", help="play this raw recording instead of the scripted scene")
     args = ap.parse_args(argv)
     if not os.path.isdir(DEVICE_MPY):
         raise SystemExit("demo: run it through `make demo` (it builds %s first)" % DEVICE_MPY)
     os.makedirs(args.out, exist_ok=True)
     scene, expected = make_scene(args.out)
-    output = run_app(args.out, scene, args.frames, args.every)
-    print_confusion(confusion(output, expected))
+    if args.recording:
+        from replay import describe
+
+        _, subpages, _ = describe(args.recording)
+        frames = min(args.frames, subpages // 2)
+        run_app(args.out, scene, frames, args.every, sim_recording=os.path.abspath(args.recording),
+                max_read_failures=1)
+        print("demo: %d frames of %s" % (frames, args.recording))
+    else:
+        output = run_app(args.out, scene, args.frames, args.every)
+        print_confusion(confusion(output, expected))
     for f in os.listdir(args.out):
         if f.startswith("frame_") and f.endswith(".png"):
             os.remove(os.path.join(args.out, f))
     pngs, gif = lcd_frames.convert(os.path.join(args.out, "frames.bin"), args.out, fps=10)
     print("demo: %d PNG frames in %s, animation %s" % (len(pngs), os.path.relpath(args.out), os.path.relpath(gif)))
+    import demo_features
+
+    for path in demo_features.make(args.out, scene):
+        print("demo: feature picture", os.path.relpath(path))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ def main(argv=None):
     ap.add_argument("--port", default="auto", help="serial device of the board (auto: the first USB one)")
     ap.add_argument("--sim", action="store_true", help="run the app on the simulated board instead")
     ap.add_argument("--recording", help="with --sim: replay this raw recording (.hfr) instead of a scene")
+    ap.add_argument("--start-mode", default="collect", choices=("live", "collect", "infer"),
+                    help="with --sim: the mode the app starts in (collect)")
     ap.add_argument("--http", type=int, default=8765, help="port of the page on 127.0.0.1 (8765)")
     ap.add_argument("--rec-dir", default=os.path.join(ROOT, "data", "recordings"),
                     help="where recordings made on the PC go")
@@ -36,7 +38,7 @@ def main(argv=None):
     if args.sim:
         from pcview import sim
 
-        vb = sim.start(args.sim_dir, recording=args.recording)
+        vb = sim.start(args.sim_dir, recording=args.recording, start_mode=args.start_mode)
         port = vb.port
         print("view: simulated board on %s, its card is %s" % (port, vb.sd), flush=True)
     else:

@@ -52,12 +52,7 @@ class App:
         self.sensor = None
         self.sensor_error = None
         self._read_failures = 0
-        serial = board.serial() if hasattr(board, "serial") else None
-        self.recorder = None  # taps the sensor's bus for raw recordings (heatface.recorder)
-        if serial is not None or config.get("record_sd"):
-            from heatface.recorder import Recorder
-
-            self.recorder = Recorder(clock)
+        self.recorder = None  # taps the sensor's bus for raw recordings, once asked for one
         self.connect_sensor()
         self.display = board.display()
         self.display.backlight(True)
@@ -87,12 +82,13 @@ class App:
                 self.mode_index = i
         self.mode.enter(self)
         self.link = None
+        serial = board.serial() if hasattr(board, "serial") else None
         if serial is not None:  # the PC view's link (heatface.stream)
             from heatface.stream import Link
 
             self.link = Link(serial)
         if config.get("record_sd"):
-            self.recorder.start_card(self)
+            self.use_recorder().start_card(self)
 
     @property
     def mode(self):
@@ -165,6 +161,16 @@ class App:
             self.range.toggle()
         else:
             self.mode.on_button(self, kind, name)
+
+    def use_recorder(self):
+        """The :class:`heatface.recorder.Recorder` on the sensor's bus, created on first use."""
+        if self.recorder is None:
+            from heatface.recorder import Recorder
+
+            self.recorder = Recorder(self.clock)
+            if self.sensor is not None:
+                self.sensor._i2c = self.recorder.wrap(self.sensor._i2c)  # tap the driver's bus
+        return self.recorder
 
     def use_camera(self):
         """The :class:`heatface.camera.Camera`, created on first use."""

@@ -74,6 +74,7 @@ class Recorder:
         """Send the ``E`` header to ``framer`` and add it as a sink (raises OSError)."""
         ee = bytearray(EEPROM_BYTES)
         self.bus.readfrom_mem_into(_ADDRESS, _EEPROM, ee, 16)
+        self.readfrom_mem_into(_ADDRESS, _CONTROL, self._regs, 16)  # the tap may be new: learn it
         struct.pack_into("<I", self._ticks, 0, self.clock() & 0xFFFFFFFF)
         data = settings_json.encode()
         framer.send("E", 4 + EEPROM_BYTES + len(data), self._ticks, ee, data)

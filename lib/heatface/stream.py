@@ -171,14 +171,14 @@ class Link:
 
             on = arg == "1"
             if on and not self.raw:
-                app.recorder.start(self.framer, settings_json(app))
+                app.use_recorder().start(self.framer, settings_json(app))
             elif self.raw and not on:
                 app.recorder.stop(self.framer)
             self.raw = on
         elif cmd == "sdrec":
             if arg == "1":
-                app.recorder.start_card(app)
-            else:
+                app.use_recorder().start_card(app)
+            elif app.recorder is not None:
                 app.recorder.stop_card(app)
             self._last_info = None
 
@@ -210,7 +210,7 @@ def app_state(app):
     state = {"mode": mode.name, "title": mode.title(app), "status": app.status,
              "labels": app.config.get("labels") or {}, "palette": app.renderer.palette,
              "range": app.range.mode, "unit": "C" if app.camera is None else app.camera.unit,
-             "recording": app.recorder.card_name}
+             "recording": None if app.recorder is None else app.recorder.card_name}
     clf = getattr(mode, "classifier", None)
     if clf is not None:
         state["result"] = mode.result

@@ -9,6 +9,9 @@ The board contract (what :class:`heatface.app.App` uses):
   low), for the names the board has among ``A B C UP DOWN LEFT RIGHT PRESS``.
 - ``mount_storage()``: mount the SD card and return the captures directory; raises OSError when
   there is no card.
+- optional ``serial()``: the link to the PC for ``make view`` (``write``, ``read_line``; see
+  :class:`heatface.stream.StdioSerial`), or None; optional ``buzzer()``: an object with
+  ``on()``/``off()`` for the temperature alarm.
 
 ``detect()`` picks the profile from the running firmware; a ``"board"`` entry in the config file
 on the board overrides it.

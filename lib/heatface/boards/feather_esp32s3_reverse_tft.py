@@ -52,6 +52,12 @@ class Board:
             "C": ActiveHigh(Pin(2, Pin.IN, Pin.PULL_DOWN)),
         }
 
+    def serial(self):
+        """The USB serial console, for the PC view (heatface.stream)."""
+        from heatface.stream import StdioSerial
+
+        return StdioSerial()
+
     def mount_storage(self):
         from machine import SDCard
 

@@ -13,6 +13,20 @@ _LANDSCAPE = const(1)
 _I2C_HZ = const(1_000_000)  # the seed ran 2 MHz; 1 MHz is within the MLX90640's Fm+ rating
 _LCD_HZ = const(24_000_000)
 _SD_HZ = const(20_000_000)
+_BUZZER_HZ = const(2700)  # near the passive buzzer's resonance: loud at half duty
+
+
+class PwmBuzzer:
+    """A passive buzzer on a PWM pin: ``on()`` sounds it, ``off()`` silences it."""
+
+    def __init__(self, pwm):
+        self._pwm = pwm
+
+    def on(self):
+        self._pwm.duty_u16(32768)
+
+    def off(self):
+        self._pwm.duty_u16(0)
 
 
 class Board:
@@ -52,6 +66,18 @@ class Board:
         names = {"A": "BUTTON_1", "B": "BUTTON_2", "C": "BUTTON_3", "UP": "SWITCH_U",
                  "LEFT": "SWITCH_B", "RIGHT": "SWITCH_Y", "DOWN": "SWITCH_X", "PRESS": "SWITCH_Z"}
         return {k: Pin(v, Pin.IN, Pin.PULL_UP) for k, v in names.items()}
+
+    def serial(self):
+        """The USB serial console, for the PC view (heatface.stream)."""
+        from heatface.stream import StdioSerial
+
+        return StdioSerial()
+
+    def buzzer(self):
+        """The built-in buzzer (BUZZER = PD11), as on()/off()."""
+        from machine import PWM, Pin
+
+        return PwmBuzzer(PWM(Pin("PD11"), freq=_BUZZER_HZ, duty_u16=0))
 
     def mount_storage(self):
         from machine import SPI, Pin
