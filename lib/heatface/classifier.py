@@ -85,6 +85,12 @@ class _PureBackend:
             out[i] = o[i]
 
 
+# microlite's constructor only prints an error when TFLM cannot allocate the tensors, and every
+# later call then dereferences NULL (a hard fault): never hand it a just-big-enough arena. The
+# metadata's figure is measured on the 64-bit host; 32-bit boards align differently.
+ARENA_MARGIN = 4096
+
+
 class _MicroliteBackend:
     name = "microlite"
 
@@ -94,18 +100,21 @@ class _MicroliteBackend:
         self._gray = None
         self._lut = None
         self._out = None
-        self.it = microlite.interpreter(model, arena_size, self._input_cb, self._output_cb)
-        t = self.it.getInputTensor(0)
-        if t.getType() != INT8:
-            raise ModelError("microlite reports input type %s, expected int8" % t.getType())
+        # the C code reads the model as an array object (a bytes object would be misread) and
+        # keeps a pointer into it
+        self._model = model if isinstance(model, bytearray) else bytearray(model)
+        self.it = microlite.interpreter(self._model, arena_size + ARENA_MARGIN, self._input_cb,
+                                        self._output_cb)
+        kind = self.it.getInputTensor(0).getType(0)  # a type name, e.g. 'INT8'
+        if kind != "INT8":
+            raise ModelError("microlite reports input type %s, expected INT8" % kind)
 
     def _input_cb(self, interp):
         t = interp.getInputTensor(0)
         g = self._gray
         lut = self._lut
         for i in range(INPUT_SIZE):
-            v = lut[g[i]]
-            t.setValue(i, v - 256 if v > 127 else v)
+            t.setValue(i, lut[g[i]])  # setValue truncates to int8: byte 0x80..0xFF -> -128..-1
 
     def _output_cb(self, interp):
         t = interp.getOutputTensor(0)
@@ -117,7 +126,8 @@ class _MicroliteBackend:
         self._gray = gray8
         self._lut = lut
         self._out = out
-        self.it.invoke()
+        if self.it.invoke() != 0:  # 1: TFLM failed and the output callback was not called
+            raise ModelError("microlite: the model failed to run (invoke returned non-zero)")
 
 
 def _pick_backend(backend):

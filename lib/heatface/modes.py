@@ -153,10 +153,10 @@ class InferMode(LiveMode):
 
         try:
             self.classifier = Classifier.load(self.model_path, backend=self.backend)
-        except (OSError, ValueError) as exc:  # missing, corrupt or not for this input
-            self.error = "Model: %s" % exc
         except MemoryError:
             self.error = "Model: too large for this board's RAM"
+        except Exception as exc:  # noqa: BLE001 - whatever stops a model loading, the app runs on
+            self.error = "Model: %s" % exc
 
     def on_frame(self, app):
         clf = self.classifier
@@ -164,7 +164,12 @@ class InferMode(LiveMode):
             return
         to_gray8(app.temps, self.gray, clf.t_lo, clf.t_hi)
         start = ticks_ms()
-        label, score, _ = clf.classify(self.gray)
+        try:
+            label, score, _ = clf.classify(self.gray)
+        except ValueError as exc:  # ModelError: the backend failed on this frame, no stale result
+            self.result = "-"
+            app.status = "Model: %s" % exc
+            return
         self.ms = ticks_diff(ticks_ms(), start)
         self.score = score
         self.result = self.smoother.update(label, score)
