@@ -1,0 +1,40 @@
+"""Streaming overhead on the emulated Cortex-M4F (tools/cm4): the live app loop with and without
+the PC link sending every frame (tools/bench/cm4_stream_board.py runs on the board).
+
+    BENCH cm4_stream_overhead_pct            extra instructions per frame while streaming, in %
+    BENCH cm4_live_instructions_per_frame    the light board's live loop, not streaming
+    BENCH cm4_stream_instructions_per_frame  the same while streaming
+    BENCH stream_bytes_per_frame             what the link sends per frame
+"""
+
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools", "cm4"))
+
+try:
+    from run import CM4  # noqa: E402  (tools/cm4: the emulated board)
+except ImportError:
+    print("tools/cm4 (the emulated Cortex-M4F board) is not here: no cm4_stream figures")
+    sys.exit(0)
+
+BOARD_CODE = os.path.join(ROOT, "tools", "bench", "cm4_stream_board.py")
+
+
+def main():
+    with CM4(form="mpy", files={"/rom/cm4_stream_board.py": BOARD_CODE}) as board:
+        out = board.exec("import cm4_stream_board\ncm4_stream_board.measure(20)", timeout=3000)
+    m = re.search(r"HFSTREAM plain=(\d+) stream=(\d+) bytes=(\d+)", out)
+    if not m:
+        raise SystemExit("the board printed no result:\n" + out)
+    plain, stream, sent = (int(v) for v in m.groups())
+    print("BENCH cm4_live_instructions_per_frame %d" % (plain * 1000))
+    print("BENCH cm4_stream_instructions_per_frame %d" % (stream * 1000))
+    print("BENCH cm4_stream_overhead_pct %.2f" % (100.0 * (stream - plain) / plain))
+    print("BENCH stream_bytes_per_frame %d" % sent)
+
+
+if __name__ == "__main__":
+    main()
