@@ -14,7 +14,9 @@ DATA    ?= data/synth
 OUT     ?= models
 FRAMES  ?= 360
 
-.PHONY: help setup test test-cpython test-micropython test-mpy-cross device-mpy bench \
+include tools/build.mk
+
+.PHONY: help setup venv debian-packages test test-cpython test-micropython test-mpy-cross device-mpy bench \
         demo data train clean view replay
 
 help:
@@ -27,9 +29,31 @@ help:
 	@echo "make run | pull | repl | mpy ARCH=... | package-json   (see tools/deploy.mk)"
 	@echo "make view        live view of a board on http://127.0.0.1:8765/ (PORT=auto, or SIM=1 [REC=file])"
 	@echo "make replay      play a raw recording through the simulated sensor: REC=file -> out/replay/"
-	@echo "make setup       only create .venv with the pinned host dependencies"
+	@echo "make setup       install what the tests need: Debian packages (when root), .venv"
+	@echo "make micropython-f32 | micropython-f32-ulab   the unix port as a 32-bit single-float board"
+	@echo "                 (tools/build.mk: MICROPY_SRC, ULAB_SRC; builds cached in $(HF_CACHE))"
 
-setup: $(STAMP)
+setup: debian-packages venv
+
+venv: $(STAMP)
+
+# Debian packages the builds and tests use: apt-get installs the missing ones when we are root;
+# otherwise the exact command is printed and setup stops.
+DEBIAN_PACKAGES := gcc-multilib gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
+                   dosfstools chromium
+
+debian-packages:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  line="apt-get install -y --no-install-recommends $$(echo $$missing)"; \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "setup: installing $$(echo $$missing)"; apt-get update && $$line || exit 1; \
+	  else \
+	    echo "setup: missing Debian packages; run this as root, then make again:"; \
+	    echo "  sudo $$line"; exit 1; \
+	  fi; \
+	fi
 
 $(STAMP): tools/requirements.txt tools/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,13 +93,13 @@ bench: setup
 
 # ---- the app in the simulator, data and training -----------------------------------------------
 
-demo: setup device-mpy
+demo: venv device-mpy
 	$(BIN)/python tools/demo.py --frames $(FRAMES) $(if $(REC),--recording $(REC))
 
-data: setup
+data: venv
 	$(BIN)/python tools/make_faces.py --out $(DATA)
 
-train: setup
+train: venv
 	@[ -d "$(DATA)" ] || $(BIN)/python tools/make_faces.py --out $(DATA)
 	$(BIN)/python tools/train.py --data $(DATA) --out $(OUT)
 	@# the tests check the on-board interpreter against TFLM's outputs for the shipped model
@@ -87,10 +111,10 @@ SIM       ?= 0
 VIEW_HTTP ?= 8765
 VIEW_DIR  ?= out/view
 
-view: setup device-mpy
+view: venv device-mpy
 	$(BIN)/python tools/view.py --http $(VIEW_HTTP) $(if $(filter 1,$(SIM)),--sim --sim-dir $(VIEW_DIR) $(if $(REC),--recording $(REC)),--port $(PORT))
 
-replay: setup device-mpy
+replay: venv device-mpy
 	@[ -n "$(REC)" ] || { echo "make replay REC=<recording.hfr>"; exit 2; }
 	$(BIN)/python tools/replay.py $(REC)
 

@@ -9,6 +9,17 @@ import sys
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 
 
+def _float_epsilon():
+    eps = 1.0
+    while 1.0 + eps / 2 != 1.0:
+        eps /= 2
+    return eps
+
+
+# The runtime's float epsilon: 2**-23 on single-float builds (the boards), 2**-52 with doubles.
+FLOAT_EPS = _float_epsilon()
+
+
 class SkipTest(Exception):
     """Raised by :func:`skip`; the MicroPython runner counts it as skipped."""
 
@@ -54,3 +65,13 @@ def exists(path):
         return True
     except OSError:
         return False
+
+
+def scratch_path(name):
+    """out/<name>, creating out/ (a fresh clone has none): scratch files stay inside the folder the
+    suite runs in, so suites running side by side never share one."""
+    try:
+        os.mkdir("out")
+    except OSError:
+        pass
+    return "out/" + name

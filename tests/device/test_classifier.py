@@ -6,10 +6,10 @@ import os
 from heatface.classifier import Classifier, ModelError, input_lut
 from heatface.tflite import Interpreter
 from heatface.tflite_testdata import lcg_input
-from mptest import data_path, raises
+from mptest import data_path, raises, scratch_path
 
 MODEL = data_path("models/face_like.tflite")
-TMP = "/tmp/heatface_clf_test"
+TMP = scratch_path("heatface_clf_test")
 
 
 def _gray(seed):

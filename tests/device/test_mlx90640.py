@@ -8,7 +8,7 @@ from array import array
 from heatface.mlx90640 import (Calibration, EEPROMError, MLX90640, MLX90640Error, DeviceNotFoundError,
                                BusError, FrameError, DataReadyTimeout)
 from heatface_sim.mlx90640 import SimulatedMLX90640
-from mptest import data_path, raises, skip
+from mptest import FLOAT_EPS, data_path, raises, skip
 
 # offsets in tests/data/mlx90640_example.bin (see tests/data/mlx90640_make_fixtures.py)
 _EEPROM, _FRAME0, _FRAME1, _TO0, _TO1, _ALPHA, _OFFSET, _KTA, _KV = (
@@ -40,6 +40,14 @@ def _close(a, b, rel, absolute=0.0):
     return abs(a - b) <= absolute + rel * abs(b)
 
 
+def _close_to_json(a, b, rel, absolute=0.0):
+    """a, computed on this runtime from the EEPROM's integers, matches b, a JSON reference given to
+    rel / absolute. On top of that both sides carry this runtime's float rounding: reading b costs
+    up to one unit in the last place (MicroPython's float parser is not correctly rounded) and
+    computing a half of one (each scalar is one rounded operation on exact values)."""
+    return _close(a, b, rel + 1.5 * FLOAT_EPS, absolute)
+
+
 def test_extracted_scalars_match_melexis():
     cal = Calibration(_words(_EEPROM, 832))
     ref = _params()
@@ -48,11 +56,12 @@ def test_extracted_scalars_match_melexis():
         assert getattr(cal, name) == ref[name], (name, getattr(cal, name), ref[name])
     # the reference lists these rounded to 6 decimal places, cpAlpha to 11 significant digits
     for name in ("KvPTAT", "KtPTAT", "cpKv", "cpKta", "KsTa"):
-        assert _close(getattr(cal, name), ref[name], 0.0, 5e-7), (name, getattr(cal, name), ref[name])
+        got = getattr(cal, name)
+        assert _close_to_json(got, ref[name], 0.0, 5e-7), (name, got, ref[name])
     for name, rel, absolute in (("ksTo", 0.0, 5e-7), ("ct", 0.0, 0.0), ("cpAlpha", 1e-10, 0.0),
                                 ("cpOffset", 0.0, 0.0), ("ilChessC", 0.0, 0.0)):
         for got, want in zip(getattr(cal, name), ref[name]):
-            assert _close(got, want, rel, absolute), (name, got, want)
+            assert _close_to_json(got, want, rel, absolute), (name, got, want)
     assert cal.broken == [] and cal.outliers == []
     assert all(v == 65535 for v in ref["brokenPixels"] + ref["outlierPixels"])
 

@@ -375,9 +375,9 @@ def test_sub_folder_created_and_no_manifest():
 
 
 def test_config_defaults_and_bad_files():
-    from mptest import exists
+    from mptest import exists, scratch_path
 
-    path = "/tmp/heatface-test-config.json"
+    path = scratch_path("heatface-test-config.json")
     warnings = []
     cfg = load_config("no-such-heatface.json", warnings=warnings)
     assert warnings == []
