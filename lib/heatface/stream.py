@@ -99,6 +99,7 @@ class StdioSerial:
         self._flush = getattr(self._out, "flush", None)
         self._poll = select.poll()
         self._poll.register(sys.stdin, select.POLLIN)
+        self._ipoll = getattr(self._poll, "ipoll", None)  # MicroPython: polls without allocating
         self._line = bytearray()
 
     def write(self, buf):
@@ -108,10 +109,17 @@ class StdioSerial:
         if self._flush is not None:
             self._flush()
 
+    def _ready(self):
+        if self._ipoll is None:
+            return bool(self._poll.poll(0))
+        for _ in self._ipoll(0):
+            return True
+        return False
+
     def read_line(self):
         """A complete input line (str, without the newline), or None when none is waiting."""
         for _ in range(128):  # bounded: a flood of input cannot stall the frame loop
-            if not self._poll.poll(0):
+            if not self._ready():
                 return None
             c = self._in.read(1)
             if not c:
@@ -136,6 +144,7 @@ class Link:
 
     def __init__(self, serial):
         self.serial = serial
+        self._flush = getattr(serial, "flush", None)  # looked up once: no bound method per frame
         self.framer = Framer(serial)
         self.streaming = False
         self.raw = False
@@ -154,9 +163,8 @@ class Link:
             if frame_shown:
                 self.send_frame(app)
             self.send_info(app)
-        flush = getattr(self.serial, "flush", None)
-        if flush is not None:
-            flush()
+        if self._flush is not None:
+            self._flush()
 
     def command(self, app, line):
         """Carry out one command line; unknown lines are ignored (they may be REPL noise)."""
