@@ -122,3 +122,4 @@ clean:
 	rm -rf out
 
 include tools/deploy.mk
+include tools/cm4.mk

@@ -15,7 +15,7 @@ import sys
 
 # HEATFACE_MPY names a folder of precompiled .mpy files (lib/ and tools/heatface_sim/, built by
 # `make test-micropython`) to import instead of the sources, as a board runs frozen or .mpy code.
-_MPY = os.getenv("HEATFACE_MPY")
+_MPY = getattr(os, "getenv", lambda name: None)("HEATFACE_MPY")  # bare-metal os has no getenv
 sys.path[:0] = ([_MPY] if _MPY else []) + ["lib", "tools", "tests", "tests/device"]
 
 from mptest import SkipTest  # noqa: E402
@@ -123,4 +123,6 @@ def main(argv):
         sys.exit(1)
 
 
-main(sys.argv[1:])
+# imported (tools/cm4/cm4_mprun.py runs run_tests on the emulated board), it only defines
+if __name__ == "__main__":
+    main(sys.argv[1:])

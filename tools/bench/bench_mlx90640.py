@@ -3,7 +3,8 @@
 
 Both run here, under the MicroPython unix port, on Melexis' example EEPROM and frames. The
 Adafruit CircuitPython module is loaded unmodified from the .venv's site-packages, with a
-minimal stand-in for adafruit_bus_device's I2CDevice that serves the EEPROM (all it needs).
+minimal stand-in for adafruit_bus_device's I2CDevice (adafruit_standin.py) over a bus that serves
+the EEPROM (all it needs).
 
 Prints:
 - mlx_eeprom_extract_ms: heatface start-up (EEPROM read from a memory stand-in, extraction,
@@ -22,7 +23,9 @@ import sys
 import time
 from array import array
 
-sys.path[:0] = ["lib", "tools", ".venv/lib/python3.11/site-packages"]
+sys.path[:0] = ["lib", "tools", "tools/bench", ".venv/lib/python3.11/site-packages"]
+
+import adafruit_standin  # noqa: E402
 
 FIXTURE = "tests/data/mlx90640_example.bin"
 
@@ -53,41 +56,6 @@ class _MemoryBus:
 
     def writeto_mem(self, addr, mem, buf, addrsize=8):
         pass
-
-
-class _I2CDevice:
-    """Stand-in for adafruit_bus_device.i2c_device.I2CDevice over _MemoryBus."""
-
-    def __init__(self, bus, address):
-        self.bus = bus
-        self.address = address
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def write(self, buf):
-        pass
-
-    def write_then_readinto(self, out_buf, in_buf, in_end=None):
-        tmp = bytearray(in_end)
-        self.bus.readfrom_mem_into(self.address, (out_buf[0] << 8) | out_buf[1], tmp, addrsize=16)
-        in_buf[:in_end] = tmp
-
-
-class _Module:
-    pass
-
-
-def _install_bus_stand_in():
-    pkg = _Module()
-    sub = _Module()
-    sub.I2CDevice = _I2CDevice
-    pkg.i2c_device = sub
-    sys.modules["adafruit_bus_device"] = pkg
-    sys.modules["adafruit_bus_device.i2c_device"] = sub
 
 
 def _us():
@@ -136,7 +104,7 @@ def bench_heatface(eeprom, frames):
 
 
 def bench_adafruit(eeprom, frames):
-    _install_bus_stand_in()
+    adafruit_standin.install()
     import adafruit_mlx90640
 
     theirs = adafruit_mlx90640.MLX90640(_MemoryBus(eeprom, frames[0][832]))
@@ -160,8 +128,7 @@ def main():
     for p in range(768):
         reference[p] = result[p]
     result = None
-    for name in ("adafruit_mlx90640", "adafruit_bus_device", "adafruit_bus_device.i2c_device"):
-        sys.modules.pop(name, None)
+    adafruit_standin.uninstall()
     gc.collect()
     cam, extract_ms, ours_ms, heap, temps = bench_heatface(eeprom, frames)
     worst = max(abs(temps[p] - reference[p]) for p in range(768))

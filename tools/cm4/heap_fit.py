@@ -1,0 +1,106 @@
+"""Heap-budget runs: each mode of the app for 100 frames at the Wio Terminal's heap, per form.
+
+    python tools/cm4/heap_fit.py [--forms py,mpy,romfs,frozen] [--modes live,collect,infer]
+    python tools/cm4/heap_fit.py --test      live and collect must fit in the default form
+
+A run fits when all frames were shown with no exception out of the loop and no error of the mode
+(infer: the model loaded; collect: the card took the captures). Its minimum free heap is the
+smallest free heap after a collection at the end of a frame (tools/cm4/cm4_apprun.py). The app
+runs on the light board (tools/cm4/lightboard.py), so the heap holds only what a Wio Terminal's
+would: the app, its data, the drivers' buffers.
+Results are the bench keys cm4_fits_<mode>_<form> (1/0) and cm4_min_free_heap_<mode>_<form>, and
+the same with ``default`` for the form ``make deploy`` uses.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import images  # noqa: E402
+from qemu import Board, BoardError  # noqa: E402
+
+MODES = ("live", "collect", "infer")
+
+
+def parse_apprun(text):
+    for line in reversed(text.replace("\r\n", "\n").split("\n")):
+        if line.startswith("APPRUN "):
+            return json.loads(line[7:])
+    return None
+
+
+def fits(result, frames):
+    if not result or result["errors"] or result["frames"] != frames:
+        return False
+    if result["mode"] == "infer" and not result.get("classifier"):
+        return False
+    if result["mode"] == "collect" and not result.get("captures"):
+        return False
+    return True
+
+
+def run_form(form, modes, frames=100, out=sys.stdout):
+    """{mode: apprun result} for one deployment form, one board, a soft reset between modes."""
+    imgs = images.board_images(form, os.path.join(images.REPO, "out", "cm4", "heap-" + form))
+    results = {}
+    board = None
+    for mode in modes:
+        try:
+            if board is None:
+                board = Board(imgs["firmware"], disk=imgs["disk"], romfs=imgs["romfs"], icount=False)
+            else:
+                board.soft_reset()
+            text = board.exec("import cm4_apprun\ncm4_apprun.run(%r, %d)" % (mode, frames),
+                              timeout=1800).decode(errors="replace")
+            result = parse_apprun(text)
+        except BoardError as exc:
+            result = {"mode": mode, "frames": 0, "min_free": None,
+                      "errors": ["board: %s" % str(exc).strip()[-300:]]}
+            board = None
+        result = result or {"mode": mode, "frames": 0, "min_free": None, "errors": ["no result"]}
+        result["fits"] = fits(result, frames)
+        results[mode] = result
+        print("cm4 heap %s/%s: %s, min free heap %s bytes%s" % (
+            mode, form, "fits" if result["fits"] else "DOES NOT FIT", result["min_free"],
+            (" (" + "; ".join(result["errors"]) + ")") if result["errors"] else ""), file=out)
+    if board:
+        board.close()
+    return results
+
+
+def bench_keys(forms=images.FORMS, modes=MODES, frames=100):
+    """The heap-budget bench keys for ``forms`` x ``modes`` (and the default form's)."""
+    keys = {}
+    default = images.default_form()
+    for form in forms:
+        for mode, r in run_form(form, modes, frames).items():
+            for name in ([form, "default"] if form == default else [form]):
+                keys["cm4_fits_%s_%s" % (mode, name)] = 1 if r["fits"] else 0
+                keys["cm4_min_free_heap_%s_%s" % (mode, name)] = r["min_free"] or 0  # 0: no frame completed
+    return keys
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--forms", default=",".join(images.FORMS))
+    ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--frames", type=int, default=100)
+    ap.add_argument("--test", action="store_true", help="live and collect must fit in the default form")
+    args = ap.parse_args()
+    if args.test:
+        form = images.default_form()
+        results = run_form(form, ("live", "collect"), args.frames)
+        bad = [m for m, r in results.items() if not r["fits"]]
+        if bad:
+            print("FAIL cm4 heap fit (%s form): %s do not fit the Wio Terminal's heap" % (form, ", ".join(bad)))
+            sys.exit(1)
+        print("cm4 heap fit (%s form): live and collect fit, %d frames each" % (form, args.frames))
+        return
+    print(json.dumps(bench_keys(args.forms.split(","), args.modes.split(","), args.frames), indent=1))
+
+
+if __name__ == "__main__":
+    main()
