@@ -110,9 +110,10 @@ train: venv
 SIM       ?= 0
 VIEW_HTTP ?= 8765
 VIEW_DIR  ?= out/view
+VIEW_REC  ?= data/recordings
 
 view: venv device-mpy
-	$(BIN)/python tools/view.py --http $(VIEW_HTTP) $(if $(filter 1,$(SIM)),--sim --sim-dir $(VIEW_DIR) $(if $(REC),--recording $(REC)),--port $(PORT))
+	$(BIN)/python tools/view.py --http $(VIEW_HTTP) --rec-dir $(VIEW_REC) $(if $(filter 1,$(SIM)),--sim --sim-dir $(VIEW_DIR) $(if $(REC),--recording $(REC)),--port $(PORT))
 
 replay: venv device-mpy
 	@[ -n "$(REC)" ] || { echo "make replay REC=<recording.hfr>"; exit 2; }
