@@ -10,6 +10,7 @@ the PC link sending every frame (tools/bench/cm4_stream_board.py runs on the boa
     BENCH cm4_stream_link_pct                the link's own instructions per frame (one frame's
                                              messages, timed alone), in % of the plain loop
     BENCH cm4_stream_raw_link_pct            the same with two raw subpages per frame
+    BENCH cm4_stream_heap_bytes              heap the link keeps while streaming (and with raw)
 """
 
 import os
@@ -42,8 +43,10 @@ def main():
     print("BENCH stream_bytes_per_frame %d" % sent)
     print("BENCH stream_raw_bytes_per_frame %d" % raw_sent)
     print("BENCH cm4_live_spread_pct %.2f" % (100.0 * spread / plain))
-    m = re.search(r"HFLINK service=(\d+) subpage=(\d+)", out)
-    service, subpage = int(m.group(1)), int(m.group(2))
+    m = re.search(r"HFLINK service=(\d+) subpage=(\d+) heap=(-?\d+) rawheap=(-?\d+)", out)
+    service, subpage, heap, rawheap = (int(v) for v in m.groups())
+    print("BENCH cm4_stream_heap_bytes %d" % heap)
+    print("BENCH cm4_stream_raw_heap_bytes %d" % rawheap)
     print("BENCH cm4_stream_link_instructions_per_frame %d" % (service * 1000))
     print("BENCH cm4_raw_instructions_per_subpage %d" % (subpage * 1000))
     print("BENCH cm4_stream_link_pct %.2f" % (100.0 * service / plain))

@@ -22,7 +22,9 @@ class FifoSerial:
     FIFO_BYTES = 8192  # more than a frame's messages: no growth after the first frame
 
     def __init__(self):
-        self.fifo = io.BytesIO(bytes(self.FIFO_BYTES))
+        self.fifo = io.BytesIO()
+        self.fifo.write(bytes(self.FIFO_BYTES))  # grows its buffer now, before the app's allocations
+        self.fifo.seek(0)
         self.sent = 0
 
     def write(self, buf):
@@ -42,6 +44,7 @@ def make_app(link):
     config.update({"range": "auto", "retry_sleep_ms": 0})
     serial = FifoSerial()
     app = App(LightBoard(checksum=False, card=False), config, modes=[LiveMode()])
+    app.bench_fifo = serial  # kept in every variant (see the module docstring)
     if link:
         app.link = Link(serial)
         app.link.command(app, "HF stream 1")
@@ -76,7 +79,8 @@ def measure(frames=60):
         sent0 = app.link.serial.sent if kind else 0
         us = us_per_frame(app, frames)
         sent = (app.link.serial.sent - sent0) // frames if kind else 0
-        figures.setdefault(kind, []).append((us, sent))
+        gc.collect()
+        figures.setdefault(kind, []).append((us, sent, gc.mem_free()))
         app = None
     plain = figures[None]
     # the link's own work, without the loop's GC spread: one frame's messages, one raw subpage
@@ -90,7 +94,8 @@ def measure(frames=60):
 
     subpage = us_per_call(one_subpage, frames)
     app = None
-    print("HFLINK service=%d subpage=%d" % (service, subpage))
+    print("HFLINK service=%d subpage=%d heap=%d rawheap=%d" % (
+        service, subpage, figures[None][0][2] - figures["stream"][0][2], figures[None][0][2] - figures["raw"][0][2]))
     print("HFSTREAM plain=%d stream=%d raw=%d bytes=%d rawbytes=%d spread=%d"
           % ((plain[0][0] + plain[1][0]) / 2, figures["stream"][0][0], figures["raw"][0][0],
              figures["stream"][0][1], figures["raw"][0][1], abs(plain[0][0] - plain[1][0])))
