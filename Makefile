@@ -12,6 +12,11 @@ DEVICE_MPY   := out/mpy/device-x64
 
 DATA    ?= data/synth
 OUT     ?= models
+ARCH    ?= s2
+BUDGET  ?= 600
+NEWROOMS := far hot drift noisy
+# the synthetic new-room sets are the held-out test of the synthetic training set only
+HOLDOUT ?= $(if $(filter data/synth,$(DATA)),$(wildcard $(addprefix data/newroom/,$(NEWROOMS))))
 FRAMES  ?= 360
 
 include tools/build.mk
@@ -23,8 +28,8 @@ help:
 	@echo "make demo        the app in the simulator with the shipped model -> out/demo/ (PNG + GIF) [REC=file]"
 	@echo "make test        every test: CPython, the MicroPython unix port ($(HEAP) heap), mpy-cross"
 	@echo "make bench       benchmarks -> out/bench.json"
-	@echo "make data        synthetic thermal faces -> $(DATA)/ (label.n.jpg)"
-	@echo "make train       train and quantize the CNN: DATA=$(DATA) OUT=$(OUT)"
+	@echo "make data        synthetic thermal faces -> $(DATA)/ (label.n.jpg + captures.csv), new rooms -> data/newroom/"
+	@echo "make train       cross-validate, train and quantize the CNN: DATA=$(DATA) OUT=$(OUT) ARCH=$(ARCH)|all BUDGET=$(BUDGET) s"
 	@echo "make deploy      copy the app to a board (PORT=auto MIP=1 MPY=0 ARCH=armv7emsp)"
 	@echo "make run | pull | repl | mpy ARCH=... | package-json   (see tools/deploy.mk)"
 	@echo "make view        live view of a board on http://127.0.0.1:8765/ (PORT=auto, or SIM=1 [REC=file])"
@@ -98,10 +103,17 @@ demo: venv device-mpy
 
 data: venv
 	$(BIN)/python tools/make_faces.py --out $(DATA)
+	@seed=100; for room in $(NEWROOMS); do seed=$$((seed + 1)); \
+	  $(BIN)/python tools/make_faces.py --out data/newroom/$$room --room $$room --per-label 60 \
+	    --session-seed $$seed || exit 1; done
 
+# Real captures: make pull, then make train DATA=data/raw. A missing folder is an error, never
+# silently replaced by synthetic data.
 train: venv
-	@[ -d "$(DATA)" ] || $(BIN)/python tools/make_faces.py --out $(DATA)
-	$(BIN)/python tools/train.py --data $(DATA) --out $(OUT)
+	@[ -d "$(DATA)" ] || { echo "make train: no data folder '$(DATA)' (synthetic faces: make data;" \
+	  "your captures: make pull, then make train DATA=data/raw)" >&2; exit 2; }
+	$(BIN)/python tools/train.py --data $(DATA) --out $(OUT) --arch $(ARCH) --time-budget $(BUDGET) \
+	  $(addprefix --holdout ,$(HOLDOUT))
 	@# the tests check the on-board interpreter against TFLM's outputs for the shipped model
 	@if [ "$(OUT)" = models ]; then $(BIN)/python tools/make_test_models.py --shipped; fi
 
