@@ -63,6 +63,8 @@ class Framer:
         """One message of type ``kind`` (a one-letter str) whose payload is ``parts`` concatenated
         (bytes-like objects: bytes, bytearray, array), ``n`` bytes in all (the caller knows it:
         ``len()`` of an array counts items)."""
+        if n > 0xFFFF:
+            raise ValueError("a message payload holds at most 65535 bytes, got %d" % n)
         head = self._head
         head[4] = ord(kind)
         head[5] = n & 0xFF
@@ -159,12 +161,19 @@ class Link:
             if line is None:
                 break
             self.command(app, line)
-        if self.streaming:
-            if frame_shown:
-                self.send_frame(app)
-            self.send_info(app)
-        if self._flush is not None:
-            self._flush()
+        try:
+            if self.streaming:
+                if frame_shown:
+                    self.send_frame(app)
+                self.send_info(app)
+            if self._flush is not None:
+                self._flush()
+        except OSError as exc:  # the PC went away mid-message: stop sending, keep the app running
+            self.streaming = False
+            if self.raw:
+                app.recorder.stop(self.framer)
+                self.raw = False
+            app.status = "PC link: %s" % exc
 
     def command(self, app, line):
         """Carry out one command line; unknown lines are ignored (they may be REPL noise)."""

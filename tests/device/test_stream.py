@@ -139,3 +139,27 @@ def test_an_idle_link_allocates_nothing_per_frame():
     app.run(max_frames=60)
     gc.collect()
     assert gc.mem_alloc() - before <= 0, gc.mem_alloc() - before
+
+
+class _BrokenSerial:
+    def write(self, buf):
+        raise OSError(5)
+
+    def read_line(self):
+        return None
+
+
+def test_a_broken_link_stops_streaming_not_the_app():
+    app, board = _app(start_mode="live")
+    from heatface.stream import Link
+
+    app.link = Link(_BrokenSerial())
+    app.link.command(app, "HF stream 1")
+    app.run(max_frames=3)
+    assert app.frames == 3 and not app.link.streaming
+    assert app.status.startswith("PC link:"), app.status
+    try:
+        Framer(io.BytesIO()).send("I", 70000, b"")  # the length is checked before anything is sent
+        assert False, "an oversized payload must be refused"
+    except ValueError:
+        pass
