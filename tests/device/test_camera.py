@@ -141,3 +141,12 @@ def test_alarm_flashes_and_beeps():
     quiet, qboard = _app(alarm_c=40.0)
     quiet.run(max_frames=10)
     assert not quiet.camera.alarm_on and qboard._buzzer.events == []
+
+
+def test_bad_alarm_settings_turn_the_alarm_off_not_the_app():
+    app, _ = _app(alarm_c="hot", alarm_ms=-5, units="K")
+    app.run(max_frames=2)
+    cam = app.camera
+    assert cam.alarm_c is None and not cam.alarm_on and cam.alarm_ms == 250 and cam.unit == "C"
+    assert "alarm_c = 'hot' is not a temperature" in cam.warning
+    assert app.renderer.overlay._last[3] == cam.warning  # on the status line
