@@ -161,7 +161,7 @@ class JournalDevice:
         if header and len(header) == _BS and header[0:4] == _MAGIC:
             state, count, header_block = struct.unpack_from("<III", header, 4)
             if state == _ACTIVE and count <= SLOTS:
-                from heatface.storage import _vfs
+                from heatface.sdmount import _vfs
 
                 _vfs().umount(mount_point)
                 restored = self._undo(header, count)

@@ -27,7 +27,8 @@ import sys
 sys.path[:0] = ["lib", "tools"]
 
 from heatface.jpeg import encode_gray  # noqa: E402
-from heatface.storage import Storage, mount_sd, umount_sd  # noqa: E402
+from heatface.sdmount import mount_sd, umount_sd  # noqa: E402
+from heatface.storage import Storage  # noqa: E402
 from heatface.fatjournal import find  # noqa: E402
 from heatface_sim.sdcard import ImageBlockDevice, PowerCut  # noqa: E402
 

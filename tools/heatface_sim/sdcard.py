@@ -15,7 +15,7 @@ bytes), :meth:`SimCard.set_readonly` (read-only card).
 import os
 import sys
 
-from heatface.storage import mount_sd, umount_sd
+from heatface.sdmount import mount_sd, umount_sd
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 
