@@ -7,9 +7,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 import evaluate as ev
 
-# Cortex-M4F figures of a model; "not measured" until tools/cm4 (issue 7's emulated board) can run it
+# Cortex-M4F figures of a model (tools/model_cost.py on the emulated board fills them in)
 CM4_KEYS = ("cm4_infer_instr_pure", "cm4_infer_instr_native", "cm4_infer_ms_pure", "cm4_infer_ms_native",
-            "cm4_peak_heap_bytes")
+            "cm4_heap_bytes_pure", "cm4_heap_bytes_native")
 
 
 def confusion_png(m, labels, path, cell=64):
@@ -183,7 +183,7 @@ def _model_section(r, meta):
          "| arena bytes (metadata, with margin) | %d |" % meta["arena_size"],
          "| TFLM latency on the host | %.3f ms |" % (r["latency_s"] * 1000)]
     for key in CM4_KEYS:
-        L.append("| %s | %s |" % (key, cm4.get(key, "not measured (needs tools/cm4, issue 7)")))
+        L.append("| %s | %s |" % (key, cm4.get(key, "not measured yet (tools/model_cost.py --update-report)")))
     for name, value in r["final_holdout"].items():
         L.append("| accuracy on new room %s | %.3f |" % (name, value))
     L += ["", "## Training", "",
