@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw, ImageFont
 import evaluate as ev
 
 # Cortex-M4F figures of a model (tools/model_cost.py on the emulated board fills them in)
-CM4_KEYS = ("cm4_infer_instr_pure", "cm4_infer_instr_native", "cm4_infer_ms_pure", "cm4_infer_ms_native",
+CM4_KEYS = ("cm4_form", "cm4_infer_instr_pure", "cm4_infer_instr_native", "cm4_infer_ms_pure", "cm4_infer_ms_native",
             "cm4_heap_bytes_pure", "cm4_heap_bytes_native")
 
 
