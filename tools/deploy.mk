@@ -12,7 +12,8 @@
 # MIP    1 (default): also `mpremote mip install $(MIP_PACKAGES)` (needs internet); MIP=0 skips it.
 # MPY    1: send lib/ precompiled for ARCH (and delete the board's .py twins of the sent .mpy files,
 #        which MicroPython would otherwise import first). ARCH: armv7emsp = SAMD51 (Wio Terminal),
-#        xtensawin = ESP32-S3.
+#        xtensawin = ESP32-S3. For an ARCH with native kernels (armv7emsp, x64: tools/pixels_natmod.mk)
+#        lib/heatface_pixels.mpy is sent too, with MPY=0 as well.
 
 BIN          ?= .venv/bin
 PORT         ?= auto
@@ -41,6 +42,11 @@ ifeq ($(MPY),1)
 	@cp -R out/mpy/$(ARCH)/lib/. $(STAGE)/lib/
 else
 	@for f in $(LIB_PY); do mkdir -p $(STAGE)/$$(dirname $$f) && cp $$f $(STAGE)/$$f || exit 1; done
+endif
+ifneq ($(filter $(ARCH),$(PIXELS_VARIANTS)),)
+	@# the native pixel kernels for ARCH (tools/pixels_natmod.mk); other firmware ignores the file
+	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) $(call pixels_mpy,$(ARCH)) >/dev/null
+	@cp $(call pixels_mpy,$(ARCH)) $(STAGE)/lib/
 endif
 ifneq ($(MODEL_FILES),)
 	@mkdir -p $(STAGE)/models && cp $(MODEL_FILES) $(STAGE)/models/

@@ -5,6 +5,10 @@ are the defaults. A model's metadata records the t_lo/t_hi it was trained with, 
 them here, so train/serve skew cannot happen.
 """
 
+from array import array
+
+from heatface.native import pixels as _native
+
 T_LO = 22.0
 T_HI = 37.0
 
@@ -13,7 +17,8 @@ def to_gray8(temps, out=None, t_lo=T_LO, t_hi=T_HI):
     """Map temperatures (degC, any float sequence) onto 0..255, clamped, into ``out``.
 
     ``out`` is a preallocated bytearray of the same length (allocated when None) and is returned.
-    Values are rounded to the nearest integer.
+    Values are rounded to the nearest integer. An ``array('f')`` goes through the native kernel
+    where the firmware has it (the same float operations, bit-identical to the loop below).
     """
     n = len(temps)
     if out is None:
@@ -22,7 +27,17 @@ def to_gray8(temps, out=None, t_lo=T_LO, t_hi=T_HI):
         raise ValueError("t_hi must be above t_lo")
     scale = 255.0 / (t_hi - t_lo)
     offset = 0.5 - t_lo * scale
-    for i in range(n):
+    if _native is not None and type(temps) is array:
+        try:
+            return _native.gray8(temps, out, scale, offset)
+        except TypeError:  # an array of another type: the loop below reads any sequence
+            pass
+    return gray8_python(temps, out, scale, offset)
+
+
+def gray8_python(temps, out, scale, offset):
+    """The portable loop of :func:`to_gray8` (and the reference of its native twin)."""
+    for i in range(len(temps)):
         v = temps[i] * scale + offset
         if v <= 0.0:
             out[i] = 0

@@ -13,9 +13,10 @@ Start-up reads and checks the 832-word EEPROM, extracts the calibration (datashe
 and folds it into a few per-pixel constants, so a subpage costs one short loop per pixel. The
 per-pixel maths follows the datasheet (ExtractParameters / CalculateTo, extended temperature
 ranges included); broken and outlier pixels listed in the EEPROM are interpolated from their
-same-subpage neighbours. When ``ulab`` imports, the per-pixel work runs vectorized through
-``ulab.numpy``; otherwise a pure MicroPython loop (``@micropython.native``) gives the same
-results. ``compute="python"`` or ``compute="ulab"`` forces one.
+same-subpage neighbours. The per-pixel work runs in the native kernel (:mod:`heatface.native`,
+C, on firmware that loads it: a Wio Terminal's Cortex-M4F), else vectorized through ``ulab.numpy``
+when it imports, else in a pure MicroPython loop (``@micropython.native``), the portable reference
+the other two are tested against. ``compute="native"``, ``"ulab"`` or ``"python"`` forces one.
 
 Errors (all subclasses of :class:`MLX90640Error`):
 
@@ -37,6 +38,7 @@ import micropython
 from micropython import const
 
 from heatface.compat import sleep_ms, ticks_diff, ticks_ms
+from heatface.native import pixels as _native
 from heatface.mlx90640_eeprom import Calibration, EEPROMError, MLX90640Error  # noqa: F401
 
 try:
@@ -183,7 +185,7 @@ class MLX90640:
 
     ``i2c`` needs ``readfrom_mem_into(addr, mem, buf, addrsize=16)`` and
     ``writeto_mem(addr, mem, buf, addrsize=16)`` (machine.I2C, or the simulated sensor).
-    ``compute`` is ``None`` (ulab when it imports, else pure Python), ``"ulab"`` or ``"python"``.
+    ``compute`` is ``None`` (the fastest available), ``"native"``, ``"ulab"`` or ``"python"``.
     ``timeout_ms`` bounds the wait for a subpage (None: derived from the refresh rate);
     ``retries`` is how many times a failed transfer or an invalid read is repeated.
     Raises :class:`DeviceNotFoundError` or :class:`EEPROMError` (see the module docstring).
@@ -195,11 +197,13 @@ class MLX90640:
         self.retries = retries
         self.timeout_ms = timeout_ms
         if compute is None:
-            compute = "ulab" if _np is not None else "python"
+            compute = "native" if _native is not None else ("ulab" if _np is not None else "python")
         if compute == "ulab" and _np is None:
             raise ValueError("compute='ulab' needs the ulab module")
-        if compute not in ("ulab", "python"):
-            raise ValueError("compute must be None, 'ulab' or 'python'")
+        if compute == "native" and _native is None:
+            raise ValueError("compute='native' needs the heatface_pixels native module for this firmware")
+        if compute not in ("native", "ulab", "python"):
+            raise ValueError("compute must be None, 'native', 'ulab' or 'python'")
         self.compute = compute
         self._word = bytearray(2)
         try:
@@ -479,8 +483,12 @@ class MLX90640:
             il = self._IL
             if il is not None:
                 il = (il[0] * m, il[1] * m, il[2] * m, il[3] * m, il[4] * m, il[5] * m, il[6] * m, il[7] * m)
-            _to_python(w, idx, temps, self._P, self._O, self._K, gain * m, dta, kvf, c, il, tatr,
-                       self._rng)
+            if self.compute == "native" and type(temps) is array:  # the kernel checks it is 'f'
+                _native.to_subpage(w, idx, temps, self._P, self._O, self._K,
+                                   (gain * m, dta, kvf[0], kvf[1], kvf[2], kvf[3], c, tatr), il, self._rng)
+            else:
+                _to_python(w, idx, temps, self._P, self._O, self._K, gain * m, dta, kvf, c, il, tatr,
+                           self._rng)
         for p, nb in self._bad_nb:
             if _in(idx, p):
                 s = 0.0

@@ -21,8 +21,10 @@ Pipeline of :meth:`Renderer.draw_frame` (one frame, no heap allocation once warm
 3. Palette lookup (512-byte big-endian RGB565 table) into one preallocated strip buffer, a few
    rows at a time, each strip sent with ``display.blit(buf, x, y, w, rows)``.
 
-The viper kernels and the plain-Python fallback produce identical bytes (tested); viper is used on
-MicroPython, plain under CPython. Viper ints are 32-bit on the boards: the largest intermediate is
+Three implementations produce identical bytes (tested): the native C kernels (heatface.native, on
+firmware that loads them), the viper kernels (other MicroPython firmware) and plain Python (CPython,
+and the reference). The native strip kernel walks each run of output columns that share source
+columns (see :func:`column_runs`) adding a constant to the bilinear numerator per pixel. Viper ints are 32-bit on the boards: the largest intermediate is
 below 2**31 (index pass: 511 * 2**21; upscale: 255 * D**2 for s <= 100).
 """
 
@@ -32,6 +34,7 @@ import sys
 import micropython
 
 from heatface import palettes
+from heatface.native import is_float32_array, pixels as _native
 
 COLS = 32
 ROWS = 24
@@ -222,34 +225,47 @@ def sample_axis(n_out, s, n_src):
     return result
 
 
+def column_runs(cols):
+    """Group per-column samples ``(i0, i1, f)`` (from :func:`sample_axis`) into runs over which
+    i0 and i1 stay and f steps evenly: ``array('h')`` of ``x0, x1, f0, fstep, count`` per run."""
+    runs = []
+    for i0, i1, f in cols:
+        r = runs[-1] if runs else None
+        if r is not None and r[0] == i0 and r[1] == i1 and (r[4] == 1 or f - r[5] == r[3]):
+            r[3] = f - r[5]
+            r[4] += 1
+            r[5] = f
+        else:
+            runs.append([i0, i1, f, 0, 1, f])
+    flat = array("h")
+    for r in runs:
+        for v in r[:5]:
+            flat.append(v)
+    return flat
+
+
 def _u(buf, code):
     """A view of ``buf`` indexed like viper's ptr16/ptr32 (CPython only; MicroPython gets buf)."""
     return memoryview(buf).cast("B").cast(code)
 
 
-def _is_float32_array(obj):
-    if type(obj) is not array:
-        return False
-    if not IS_MICROPYTHON:
-        return obj.typecode == "f"
-    # MicroPython arrays have no typecode: a 4-byte item that reads back as a float.
-    return len(bytes(memoryview(obj)[:1])) == 4 and isinstance(obj[0], float)
-
-
 class _Source:
     """Turns whatever temperature sequence it is given into an array('f') of 768, copying only
-    when it must; remembers the last array it vetted so vetting costs nothing per frame."""
+    when it must; remembers the last two arrays it vetted (the app alternates two) so vetting
+    costs nothing per frame."""
 
     def __init__(self):
         self.own = None  # allocated on the first frame that needs copying
         self.vetted = None
+        self.vetted2 = None
 
     def get(self, temps):
-        if temps is self.vetted:
+        if temps is self.vetted or temps is self.vetted2:
             return temps
         if len(temps) != PIXELS:
             raise ValueError("a frame has %d temperatures, got %d" % (PIXELS, len(temps)))
-        if _is_float32_array(temps):
+        if is_float32_array(temps):
+            self.vetted2 = self.vetted
             self.vetted = temps
             return temps
         own = self.own
@@ -338,11 +354,13 @@ class Renderer:
 
     ``palette``: a name from :func:`heatface.palettes.names`. ``scale``: the integer upscale
     (default: the largest the layout allows, see :class:`heatface.overlay.Layout`).
-    ``viper``: use the viper kernels (default: on MicroPython) or the plain-Python ones.
+    ``kernels``: ``"native"`` (C, :mod:`heatface.native`), ``"viper"`` or ``"plain"`` (Python);
+    default: the first available in that order (viper on MicroPython only).
     ``strip_rows``: rows per blit (default: as many as fit the ~5 KB strip buffer).
     """
 
-    def __init__(self, display, palette=palettes.DEFAULT, scale=None, viper=None, strip_rows=None, marker=True):
+    def __init__(self, display, palette=palettes.DEFAULT, scale=None, kernels=None, strip_rows=None,
+                 marker=True):
         from heatface.overlay import Layout, Overlay
 
         self.display = display
@@ -350,7 +368,15 @@ class Renderer:
         lay = self.layout
         self.scale = lay.scale
         self.x, self.y, self.width, self.height = lay.img_x, lay.img_y, lay.img_w, lay.img_h
-        self.viper = IS_MICROPYTHON if viper is None else bool(viper)
+        if kernels is None:
+            kernels = "native" if _native is not None else ("viper" if IS_MICROPYTHON else "plain")
+        if kernels not in ("native", "viper", "plain"):
+            raise ValueError("kernels must be 'native', 'viper' or 'plain', got %r" % (kernels,))
+        if kernels == "native" and _native is None:
+            raise ValueError("kernels='native' needs the heatface_pixels native module for this firmware")
+        self.kernels = kernels
+        self.native = kernels == "native"
+        self.viper = kernels != "plain"  # the overlay's own kernels: viper unless plain asked
         w, h, s = self.width, self.height, self.scale
         if strip_rows is None:
             strip_rows = max(1, min(h, lay.strip_bytes // (2 * w)))
@@ -366,6 +392,7 @@ class Renderer:
         for i, (a, b, f) in enumerate(sample_axis(h, s, ROWS)):
             tab[3 * w + i], tab[3 * w + h + i], tab[3 * w + 2 * h + i] = a, b, f
         self._tab = tab
+        self._runs = column_runs(sample_axis(w, s, COLS)) if self.native else None
         self._lohi = array("f", [0.0, 1.0])
         self._source = _Source()
         self.marker = marker
@@ -399,7 +426,9 @@ class Renderer:
         lohi = self._lohi
         lohi[0] = lo
         lohi[1] = hi
-        if self.viper:
+        if self.native:
+            _native.render_index(src, lohi, self.index, PIXELS)
+        elif self.viper:
             if IS_MICROPYTHON:
                 _index_viper(src, lohi, self.index, PIXELS)
             else:
@@ -410,7 +439,9 @@ class Renderer:
 
     def render_rows(self, y, rows):
         """Steps 2-3 for image rows ``y .. y+rows-1`` into ``self.strip`` (from ``self.index``)."""
-        if self.viper:
+        if self.native:
+            _native.render_strip(self.index, self._pal, self.strip, self._tab, self._runs, self._params, y, rows)
+        elif self.viper:
             _strip_viper(self.index, self._pal16, self._strip16, self._tab, self._rowbuf, self._params, y, rows)
         else:
             _strip_plain(self.index, self._pal, self.strip, self._tab, self._rowbuf, self._params, y, rows)

@@ -48,8 +48,8 @@ def test_index_mapping_tracks_linear_formula():
 
 
 def test_index_viper_equals_plain():
-    a = Renderer(NullDisplay(), viper=True)
-    b = Renderer(NullDisplay(), viper=False)
+    a = Renderer(NullDisplay(), kernels="viper")
+    b = Renderer(NullDisplay(), kernels="plain")
     for seed in (1, 2, 3):
         t = _frame(seed)
         for lo, hi in ((25.0, 40.0), (-40.0, 300.0), (29.9, 30.1)):
@@ -115,8 +115,8 @@ def test_upscale_midpoints_and_edges():
 
 def test_strips_viper_equal_plain_all_palettes():
     t = _frame(5)
-    a = Renderer(NullDisplay(), viper=True)
-    b = Renderer(NullDisplay(), viper=False)
+    a = Renderer(NullDisplay(), kernels="viper")
+    b = Renderer(NullDisplay(), kernels="plain")
     for name in palettes.names():
         a.set_palette(name)
         b.set_palette(name)

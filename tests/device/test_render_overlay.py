@@ -35,13 +35,13 @@ def _golden_frame():
     return t
 
 
-def screen_sha256(width, height, palette, viper, band=24):
+def screen_sha256(width, height, palette, kernels, band=24):
     """sha256 of the full panel, recorded one band of rows at a time (fits a 160 KB heap)."""
     h = hashlib.sha256()
     t = _golden_frame()
     for y in range(0, height, band):
         d = RecordingDisplay(width, height, window=(0, y, width, min(band, height - y)))
-        r = Renderer(d, palette=palette, viper=viper)
+        r = Renderer(d, palette=palette, kernels=kernels)
         r.draw_frame(t, 25.0, 40.0)
         r.draw_overlay(INFO)
         h.update(d.buf)
@@ -138,9 +138,9 @@ def test_static_parts_drawn_once_and_text_only_on_change():
 def test_overlay_viper_equals_plain():
     for window in ((288, 0, 32, 216), (0, 216, 320, 24)):
         outs = []
-        for viper in (True, False):
+        for kernels in ("viper", "plain"):
             d = RecordingDisplay(320, 240, window=window)
-            Renderer(d, viper=viper).draw_overlay(INFO)
+            Renderer(d, kernels=kernels).draw_overlay(INFO)
             outs.append(hashlib.sha256(d.buf).digest())
             del d
             gc.collect()
@@ -154,21 +154,28 @@ def test_spot_temperature():
     assert abs(spot_temperature(t) - want) < 1e-5
 
 
-def _check_golden(key, viper):
-    got = screen_sha256(key[0], key[1], key[2], viper)
-    assert got == GOLDEN[key], (key, viper, got)
+def _check_golden(key, kernels):
+    got = screen_sha256(key[0], key[1], key[2], kernels)
+    assert got == GOLDEN[key], (key, kernels, got)
+
+
+def _kernel_sets():
+    from heatface.native import pixels
+
+    return ("native", "viper", "plain") if pixels is not None else ("viper", "plain")
 
 
 def test_golden_320x240_ironbow():
-    _check_golden((320, 240, "ironbow"), True)
-    if IS_MICROPYTHON:  # under CPython both "paths" are Python; the plain one is the slow one there
-        _check_golden((320, 240, "ironbow"), False)
+    for kernels in _kernel_sets():
+        if kernels == "plain" and not IS_MICROPYTHON:
+            continue  # under CPython both "paths" are Python; the plain one is the slow one there
+        _check_golden((320, 240, "ironbow"), kernels)
 
 
 def test_golden_240x135_rainbow():
-    _check_golden((240, 135, "rainbow"), True)
-    _check_golden((240, 135, "rainbow"), False)
+    for kernels in _kernel_sets():
+        _check_golden((240, 135, "rainbow"), kernels)
 
 
 def test_golden_240x240_seed():
-    _check_golden((240, 240, "seed"), True)
+    _check_golden((240, 240, "seed"), _kernel_sets()[0])

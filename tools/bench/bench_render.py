@@ -54,10 +54,10 @@ def time_ms(fn, n, batches=5):
 def main():
     temps = frame()
     results = {}
-    for name, use_viper, n in (("viper", True, 40), ("plain", False, 3)):
-        r = Renderer(NoopDisplay(), viper=use_viper)
+    for name, n in (("viper", 40), ("plain", 3)):
+        r = Renderer(NoopDisplay(), kernels=name)
         results[name] = time_ms(lambda: r.draw_frame(temps, 25.0, 40.0), n)
-        if use_viper:
+        if name == "viper":
             idx_ms = time_ms(lambda: r.compute_indices(temps, 25.0, 40.0), 200)
             info = {"lo": 25.0, "hi": 40.0, "spot": 30.0, "fps": 10.0, "mode": "auto", "status": "ok"}
             r.draw_overlay(info)
