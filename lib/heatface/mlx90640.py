@@ -42,9 +42,9 @@ from heatface.native import pixels as _native
 from heatface.mlx90640_eeprom import Calibration, EEPROMError, MLX90640Error  # noqa: F401
 
 try:
-    from ulab import numpy as _np
+    import ulab as _ulab
 except ImportError:
-    _np = None
+    _ulab = None
 
 _ADDRESS = const(0x33)
 _REG_STATUS = const(0x8000)
@@ -197,8 +197,8 @@ class MLX90640:
         self.retries = retries
         self.timeout_ms = timeout_ms
         if compute is None:
-            compute = "native" if _native is not None else ("ulab" if _np is not None else "python")
-        if compute == "ulab" and _np is None:
+            compute = "native" if _native is not None else ("ulab" if _ulab is not None else "python")
+        if compute == "ulab" and _ulab is None:
             raise ValueError("compute='ulab' needs the ulab module")
         if compute == "native" and _native is None:
             raise ValueError("compute='native' needs the heatface_pixels native module for this firmware")
@@ -258,13 +258,9 @@ class MLX90640:
             K[p] = O[p] * K[p]
         self._P, self._O, self._K = P, O, K
         if self.compute == "ulab":
-            np = _np
-            self._vP = np.array(P, dtype=np.float)
-            self._vO = np.array(O, dtype=np.float)
-            self._vK = np.array(K, dtype=np.float)
-            self._vkv = np.array([cal.kv(p) for p in range(_PIXELS)], dtype=np.float)
-            self._vwords = np.frombuffer(self._ram, dtype=np.int16, count=_PIXELS)
-            self._f32 = np.zeros(1, dtype=np.float).itemsize == 4
+            from heatface.mlx90640_ulab import UlabTo
+
+            self._ulab = UlabTo(P, O, K, cal.kv4, self._ram)
 
     def _mode_changed(self):
         """Recompute what depends on chess/interleaved mode (subpage pixel sets, corrections)."""
@@ -283,11 +279,7 @@ class MLX90640:
                     il.append(c2 * (2 * row_odd - 1) - c1 * conversion)
             self._IL = tuple(il)
         if self.compute == "ulab":
-            np = _np
-            self._vmask = tuple(np.array([_in(self._idx[s], p) for p in range(_PIXELS)],
-                                         dtype=np.bool) for s in (0, 1))
-            self._vIL = None if self._IL is None else np.array(
-                [self._IL[((p >> 3) & 4) | (p & 3)] for p in range(_PIXELS)], dtype=np.float)
+            self._ulab.set_mode(self._idx, self._IL)
 
     # -- bus ---------------------------------------------------------------------------------
 
@@ -478,7 +470,7 @@ class MLX90640:
         c = -self.tgc * cp * m
         idx = self._idx[subpage]
         if self.compute == "ulab":
-            self._to_ulab(subpage, temps, gain * m, dta, dv, m, c, tatr)
+            self._ulab.compute(subpage, idx, temps, gain * m, dta, dv, m, c, tatr, self._rng)
         else:
             il = self._IL
             if il is not None:
@@ -495,30 +487,6 @@ class MLX90640:
                 for q in nb:
                     s += temps[q]
                 temps[p] = s / len(nb)
-
-    def _to_ulab(self, subpage, temps, g, dta, dv, m, c, tatr):
-        np = _np
-        rng = self._rng
-        a1, k1 = rng[2], rng[3]
-        x = self._vwords * g - (self._vO + self._vK * dta) * (self._vkv * (dv * m) + m) + c
-        if self._vIL is not None:
-            x = x + self._vIL * m
-        x = x * self._vP
-        t = np.sqrt(np.sqrt(np.maximum(x + tatr, 0.0)))
-        t = np.sqrt(np.sqrt(np.maximum(x / (a1 + k1 * t) + tatr, 0.0)))
-        den = a1 + k1 * t
-        den = np.where(t < rng[8], rng[0] + rng[1] * t, den)
-        den = np.where(t < rng[9], den, rng[4] + rng[5] * t)
-        den = np.where(t < rng[10], den, rng[6] + rng[7] * t)
-        t = np.sqrt(np.sqrt(np.maximum(x / den + tatr, 0.0))) - _KELVIN
-        mask = self._vmask[subpage]
-        if self._f32 and isinstance(temps, array):
-            view = np.frombuffer(temps, dtype=np.float, count=_PIXELS)
-            view[:] = np.where(mask, t, view)
-        else:
-            for p in self._idx[subpage]:
-                temps[p] = t[p]
-
 
 def _in(idx, p):
     """True when pixel ``p`` is in the sorted index array ``idx``."""

@@ -1,15 +1,13 @@
-# mprun: heapsize=512K
 """The native kernels (heatface.native, C) against their portable twins, on firmware that loads
-them: MLX90640 To bit-identical to the pure path (and within 0.01 degC of Melexis) in chess and
-interleaved mode at every ADC resolution, the renderer byte-identical to the viper and plain
-kernels, to_gray8 and frame_motion bit-identical to their loops. Where no native module loads
-for this firmware (CPython, xtensawin, a unix port without the .mpy) the module is skipped:
-nothing here could run."""
+them: the renderer byte-identical to the viper and plain kernels, to_gray8 and frame_motion
+bit-identical to their loops (MLX90640 To: test_mlx90640_paths). Where no native module loads for
+this firmware (CPython, xtensawin, a unix port without the .mpy) the module is skipped: nothing
+here could run."""
 
 from array import array
 
 from heatface.native import is_float32_array, pixels
-from mptest import IS_MICROPYTHON, SkipTest, raises
+from mptest import IS_MICROPYTHON, SkipTest
 
 if pixels is None:
     _WHY = "no heatface_pixels native module for this runtime"
@@ -22,11 +20,8 @@ if pixels is None:
 from fakes_display import NullDisplay  # noqa: E402
 from heatface import palettes  # noqa: E402
 from heatface.grayscale import gray8_python, to_gray8  # noqa: E402
-from heatface.mlx90640 import MLX90640  # noqa: E402
 from heatface.modes import frame_motion, frame_motion_python  # noqa: E402
 from heatface.render import PIXELS, Renderer  # noqa: E402
-from heatface_sim.mlx90640 import SimulatedMLX90640  # noqa: E402
-from test_mlx90640 import _EEPROM, _words, _melexis_to  # noqa: E402
 
 
 def _lcg_frame(seed, lo=15.0, span=30.0):
@@ -39,81 +34,7 @@ def _lcg_frame(seed, lo=15.0, span=30.0):
 
 
 def test_chosen_by_default_where_available():
-    sim = SimulatedMLX90640(_words(_EEPROM, 832))
-    assert MLX90640(sim).compute == "native"
     assert Renderer(NullDisplay()).kernels == "native"
-
-
-# -- MLX90640 To ---------------------------------------------------------------------------
-
-def test_to_melexis_example_within_0_01():
-    _melexis_to("native")  # asserts <= 0.01 degC against Melexis' expected To on both subpages
-
-
-def _hard_scene():
-    # every To range of the datasheet: below 0 degC, 0..ct2, ct2..ct3 and above; the sensor's
-    # field of -40..300 degC (extremes included)
-    t = _lcg_frame(7, 10.0, 30.0)
-    for p, v in ((0, -40.0), (1, -12.0), (33, -0.5), (70, 0.0), (100, 99.0), (130, 160.0),
-                 (160, 230.0), (200, 300.0), (401, 36.6), (767, 120.0)):
-        t[p] = v
-    return t
-
-
-def test_to_bit_identical_to_pure_path_all_modes_and_resolutions():
-    sim = SimulatedMLX90640(_words(_EEPROM, 832))
-    sim.set_scene(_hard_scene(), 27.0)
-    ref = MLX90640(sim, compute="python")
-    nat = MLX90640(sim, compute="native")
-    a = array("f", bytes(4 * PIXELS))
-    b = array("f", bytes(4 * PIXELS))
-    checked = 0
-    for chess in (True, False):
-        for bits in (16, 17, 18, 19):
-            ref.chess_mode = chess
-            ref.resolution = bits
-            nat.chess_mode = chess  # same control register: the sensor is shared
-            nat.resolution = bits
-            for emissivity in (0.95, 1.0):
-                ref.emissivity = nat.emissivity = emissivity
-                for _ in range(2):  # both subpages
-                    sp = ref.read_subpage(a)
-                    nat._compute(ref._ram, sp, b)  # the very words the reference used
-                    for p in ref._idx[sp]:
-                        assert a[p] == b[p], (chess, bits, emissivity, sp, p, a[p], b[p])
-                        checked += 1
-    assert checked == 2 * 4 * 2 * 768
-
-
-def test_to_with_bad_pixels_and_reflected_temperature():
-    sim = SimulatedMLX90640(_words(_EEPROM, 832))
-    sim.break_pixel(300)
-    sim.break_pixel(500, outlier=True)
-    sim.set_scene(_lcg_frame(3), 24.0)
-    ref = MLX90640(sim, compute="python")
-    nat = MLX90640(sim, compute="native")
-    ref.reflected_temperature = nat.reflected_temperature = 21.5
-    a = array("f", bytes(4 * PIXELS))
-    b = array("f", bytes(4 * PIXELS))
-    for _ in range(2):
-        sp = ref.read_subpage(a)
-        nat._compute(ref._ram, sp, b)
-    assert bytes(a) == bytes(b)
-
-
-def test_to_native_rejects_wrong_buffers():
-    cam = MLX90640(SimulatedMLX90640(_words(_EEPROM, 832)), compute="native")
-    args = (cam._ram, cam._idx[0], array("f", bytes(4 * PIXELS)), cam._P, cam._O, cam._K,
-            (1.0,) * 8, None, cam._rng)
-    pixels.to_subpage(*args)
-    bad = list(args)
-    bad[2] = array("i", bytes(4 * PIXELS))
-    raises(TypeError, pixels.to_subpage, *bad)
-    bad[2] = array("f", bytes(4 * 10))
-    raises(ValueError, pixels.to_subpage, *bad)
-    bad = list(args)
-    bad[6] = (1.0,) * 7
-    raises(ValueError, pixels.to_subpage, *bad)
 
 
 # -- renderer --------------------------------------------------------------------------------
