@@ -9,11 +9,7 @@
 #
 #   make natmod-pixels        all variants
 
-HF_CACHE    ?= $(HOME)/.cache/heatface
-ifeq ($(MICROPY_SRC),)
-MICROPY_SRC := $(firstword $(wildcard $(CURDIR)/../shared/third_party/micropython) \
-                 $(HF_CACHE)/src/micropython-v1.28.0)
-endif
+# HF_CACHE and MICROPY_SRC (and the hf-sources clone on a user's machine) come from tools/build.mk.
 PIXELS_DIR      := firmware/natmod/pixels
 PIXELS_VARIANTS := armv7emsp x64 x86-f32
 pixels_mpy       = out/natmod/$(1)/heatface_pixels.mpy
@@ -26,7 +22,7 @@ pixels_args_x86-f32   := ARCH=x86 MICROPY_FLOAT_IMPL=float
 .PHONY: natmod-pixels
 natmod-pixels: $(foreach v,$(PIXELS_VARIANTS),$(call pixels_mpy,$(v)))
 
-out/natmod/%/heatface_pixels.mpy: $(wildcard $(PIXELS_DIR)/*) | setup
+out/natmod/%/heatface_pixels.mpy: $(wildcard $(PIXELS_DIR)/*) | venv hf-sources
 	@key=$$({ cat $(sort $(wildcard $(PIXELS_DIR)/*)) $(MICROPY_SRC)/py/dynruntime.mk \
 	    $(MICROPY_SRC)/py/dynruntime.h $(MICROPY_SRC)/tools/mpy_ld.py $(MICROPY_SRC)/py/persistentcode.h; \
 	    echo "$(pixels_args_$*)"; } | sha256sum | cut -c1-12); \

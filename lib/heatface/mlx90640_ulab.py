@@ -17,12 +17,6 @@ _HALF = 384
 _KELVIN = 273.15
 
 
-def _clamp_to_zero(v):
-    low = v < 0.0
-    if np.any(low):
-        v[low] = 0.0
-
-
 class UlabTo:
     """Vectorized To of one subpage. ``P``, ``O``, ``K``: the driver's per-pixel constants
     (``array('f')``: 1/alpha, offset, offset*kta); ``kv4``: kv per parity class; ``ram``: the
@@ -34,9 +28,10 @@ class UlabTo:
         self._words = np.frombuffer(ram, dtype=np.int16, count=_PIXELS)
         self._f32 = np.zeros(1, dtype=np.float).itemsize == 4
         z = np.zeros
-        # per subpage: mask over 768 pixels, then compacted P, O, K, kv, IL (IL None when unused)
+        # per subpage: mask over 768 pixels, then compacted P, O, K, kv and IL (IL: allocated when
+        # the pattern needs the interleaved-vs-chess correction)
         self._masks = (z(_PIXELS, dtype=np.bool), z(_PIXELS, dtype=np.bool))
-        self._const = ([z(_HALF) for _ in range(5)], [z(_HALF) for _ in range(5)])
+        self._const = ([z(_HALF) for _ in range(4)] + [None], [z(_HALF) for _ in range(4)] + [None])
         self._has_il = False
         self._x = z(_HALF)
         self._t = z(_HALF)
@@ -51,6 +46,8 @@ class UlabTo:
         self._has_il = il is not None
         for s in (0, 1):
             mask = self._masks[s]
+            if il is not None and self._const[s][4] is None:
+                self._const[s][4] = np.zeros(_HALF)
             cP, cO, cK, ckv, cil = self._const[s]
             for p in range(_PIXELS):
                 mask[p] = False
@@ -61,7 +58,8 @@ class UlabTo:
                 cO[i] = O[p]
                 cK[i] = K[p]
                 ckv[i] = kv4[((p >> 4) & 2) | (p & 1)]
-                cil[i] = il[((p >> 3) & 4) | (p & 3)] if il is not None else 0.0
+                if il is not None:
+                    cil[i] = il[((p >> 3) & 4) | (p & 3)]
                 i += 1
 
     def compute(self, subpage, idx, temps, g, dta, dv, m, c, tatr, rng):
@@ -87,10 +85,10 @@ class UlabTo:
             d *= m
             x += d
         x *= cP
-        # T^(1/4) estimate, refined once, then the range-dependent denominator
+        # T^(1/4) estimate, refined once, then the range-dependent denominator. A pixel colder than
+        # 0 K somewhere on the way (a broken one) becomes NaN here and -273.15 degC at the end.
         t[every] = x
         t += tatr
-        _clamp_to_zero(t)
         np.sqrt(t, out=t)
         np.sqrt(t, out=t)
         t *= k1
@@ -98,22 +96,29 @@ class UlabTo:
         d[every] = x
         d /= t
         d += tatr
-        _clamp_to_zero(d)
         np.sqrt(d, out=t)
         np.sqrt(t, out=t)
         d[every] = t
         d *= k1
         d += a1
-        # extended ranges, rare pixels only: above ct2 (range 2), above ct3 (3), below 0 degC (0)
-        for r, sel in ((2, t >= rng[9]), (3, t >= rng[10]), (0, t < rng[8])):
-            if np.any(sel):
-                d[sel] = t[sel] * rng[2 * r + 1] + rng[2 * r]
+        # extended ranges, rare pixels only: above ct2 (range 2), above ct3 (3), below 0 degC (0);
+        # masks (allocations) only when the subpage's extremes reach a range
+        if np.max(t) >= rng[9]:
+            for r, sel in ((2, t >= rng[9]), (3, t >= rng[10])):
+                if np.any(sel):
+                    d[sel] = t[sel] * rng[2 * r + 1] + rng[2 * r]
+        if np.min(t) < rng[8]:
+            sel = t < rng[8]
+            d[sel] = t[sel] * rng[1] + rng[0]
         x /= d
         x += tatr
-        _clamp_to_zero(x)
         np.sqrt(x, out=x)
         np.sqrt(x, out=x)
         x -= _KELVIN
+        total = np.sum(x)
+        if total != total:  # NaN: the datasheet gives no temperature there
+            sel = x != x
+            x[sel] = -_KELVIN
         if self._f32 and type(temps) is array:
             view = np.frombuffer(temps, dtype=np.float, count=_PIXELS)
             view[mask] = x

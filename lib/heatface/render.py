@@ -21,11 +21,15 @@ Pipeline of :meth:`Renderer.draw_frame` (one frame, no heap allocation once warm
 3. Palette lookup (512-byte big-endian RGB565 table) into one preallocated strip buffer, a few
    rows at a time, each strip sent with ``display.blit(buf, x, y, w, rows)``.
 
-Three implementations produce identical bytes (tested): the native C kernels (heatface.native, on
-firmware that loads them), the viper kernels (other MicroPython firmware) and plain Python (CPython,
-and the reference). The native strip kernel walks each run of output columns that share source
-columns (see :func:`column_runs`) adding a constant to the bilinear numerator per pixel. Viper ints are 32-bit on the boards: the largest intermediate is
-below 2**31 (index pass: 511 * 2**21; upscale: 255 * D**2 for s <= 100).
+With ``update="changed"`` (the default) only what changed reaches the panel: the indices are
+compared with the previous frame's, per source row the span of changed columns is found, and a
+strip is drawn only over the output columns those source columns touch (skipped when none).
+The panel ends up byte-identical to a full redraw; the LCD bytes per frame shrink with the
+scene's stillness. A palette change or :meth:`Renderer.clear` draws everything again.
+
+The kernels live in :mod:`heatface.render_kernels`: native C (heatface.native, on firmware that
+loads it), viper (other MicroPython firmware) and plain Python (CPython, and the reference) give
+identical bytes (tested).
 """
 
 from array import array
@@ -35,213 +39,11 @@ import micropython
 
 from heatface import palettes
 from heatface.native import is_float32_array, pixels as _native
-
-COLS = 32
-ROWS = 24
-PIXELS = 768
-QMAX = 1 << 20  # saturation of the 1/256 degC fixed point: 4096 degC
+from heatface.render_kernels import (COLS, PIXELS, ROWS, column_runs, index_plain, index_viper,
+                                     minmax_plain, minmax_viper, row_spans_plain, row_spans_viper,
+                                     sample_axis, strip_plain, strip_viper)
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
-
-# --- temperatures -> indices ------------------------------------------------------------------
-
-
-@micropython.viper
-def _index_viper(src: ptr32, lohi: ptr32, out: ptr8, n: int):
-    # decode lo, hi (float32 bits) to 1/256 degC, same rules as every pixel below
-    ql = 0
-    qh = 0
-    k = 0
-    while k < n + 2:
-        if k < 2:
-            b = lohi[k]
-        else:
-            b = src[k - 2]
-        e = (b >> 23) & 0x1FF
-        neg = e >> 8
-        e = e & 0xFF
-        if e < 119:
-            q = 0
-        elif e >= 139:
-            q = 0x100000
-            if e == 255 and (b & 0x7FFFFF) != 0:
-                neg = 1  # NaN: coldest
-        else:
-            q = ((b & 0x7FFFFF) | 0x800000) >> (142 - e)
-        if neg:
-            q = 0 - q
-        if k == 0:
-            ql = q
-        elif k == 1:
-            qh = q
-        else:
-            span = qh - ql
-            if q <= ql:
-                out[k - 2] = 0
-            elif q >= qh:
-                out[k - 2] = 255
-            else:
-                out[k - 2] = ((q - ql) * 510 + span) // (span * 2)
-        k += 1
-
-
-def _q8(t):
-    """trunc(t * 256) saturated to +-QMAX, NaN -> -QMAX (the plain twin of the viper decoder)."""
-    if t != t:
-        return -QMAX
-    if t >= 4096.0:
-        return QMAX
-    if t <= -4096.0:
-        return -QMAX
-    return int(t * 256.0)
-
-
-def _index_plain(src, lohi, out, n):
-    ql = _q8(lohi[0])
-    qh = _q8(lohi[1])
-    span = qh - ql
-    for i in range(n):
-        q = _q8(src[i])
-        if q <= ql:
-            out[i] = 0
-        elif q >= qh:
-            out[i] = 255
-        else:
-            out[i] = ((q - ql) * 510 + span) // (span * 2)
-
-
-@micropython.viper
-def _minmax_viper(src: ptr32, n: int, res: ptr32):
-    lo = 0x100000
-    hi = 0 - 0x100000
-    for k in range(n):
-        b = src[k]
-        e = (b >> 23) & 0x1FF
-        neg = e >> 8
-        e = e & 0xFF
-        if e < 119:
-            q = 0
-        elif e >= 139:
-            q = 0x100000
-            if e == 255 and (b & 0x7FFFFF) != 0:
-                neg = 1
-        else:
-            q = ((b & 0x7FFFFF) | 0x800000) >> (142 - e)
-        if neg:
-            q = 0 - q
-        if q < lo:
-            lo = q
-        if q > hi:
-            hi = q
-    res[0] = lo
-    res[1] = hi
-
-
-def _minmax_plain(src, n, res):
-    lo = QMAX
-    hi = -QMAX
-    for i in range(n):
-        q = _q8(src[i])
-        if q < lo:
-            lo = q
-        if q > hi:
-            hi = q
-    res[0] = lo
-    res[1] = hi
-
-
-# --- bilinear upscale + palette lookup of one strip ------------------------------------------
-# tab: bytearray of per-column x0, x1, fx (w each) then per-row y0, y1, fy (h each).
-# p (array 'i'): [w, h, d, d*d]
-
-
-@micropython.viper
-def _strip_viper(idx: ptr8, pal: ptr16, out: ptr16, tab: ptr8, rowbuf: ptr32, p: ptr32, y: int, rows: int):
-    w = p[0]
-    h = p[1]
-    d = p[2]
-    dd = p[3]
-    half = dd >> 1
-    ty = 3 * w
-    o = 0
-    yy = y
-    while yy < y + rows:
-        a = tab[ty + yy] * 32
-        b = tab[ty + h + yy] * 32
-        fy = tab[ty + 2 * h + yy]
-        gy = d - fy
-        c = 0
-        while c < 32:
-            rowbuf[c] = idx[a + c] * gy + idx[b + c] * fy
-            c += 1
-        x = 0
-        while x < w:
-            fx = tab[2 * w + x]
-            v = (rowbuf[tab[x]] * (d - fx) + rowbuf[tab[w + x]] * fx + half) // dd
-            out[o] = pal[v]
-            o += 1
-            x += 1
-        yy += 1
-
-
-def _strip_plain(idx, pal, out, tab, rowbuf, p, y, rows):
-    w, h, d, dd = p[0], p[1], p[2], p[3]
-    half = dd >> 1
-    ty = 3 * w
-    o = 0
-    for yy in range(y, y + rows):
-        a = tab[ty + yy] * 32
-        b = tab[ty + h + yy] * 32
-        fy = tab[ty + 2 * h + yy]
-        gy = d - fy
-        for c in range(32):
-            rowbuf[c] = idx[a + c] * gy + idx[b + c] * fy
-        for x in range(w):
-            fx = tab[2 * w + x]
-            v = (rowbuf[tab[x]] * (d - fx) + rowbuf[tab[w + x]] * fx + half) // dd
-            out[o] = pal[2 * v]
-            out[o + 1] = pal[2 * v + 1]
-            o += 2
-
-
-def sample_axis(n_out, s, n_src):
-    """Per output pixel ``(i0, i1, f)`` along one axis: source cells and weight of i1 in 1/(2*s).
-
-    Output pixel X samples source position (X + 0.5)/s - 0.5, clamped to 0..n_src-1.
-    """
-    d = 2 * s
-    top = (n_src - 1) * d
-    result = []
-    for x in range(n_out):
-        nx = 2 * x + 1 - s
-        if nx < 0:
-            nx = 0
-        elif nx > top:
-            nx = top
-        i0 = nx // d
-        f = nx - i0 * d
-        i1 = i0 + 1 if i0 < n_src - 1 else i0
-        result.append((i0, i1, f))
-    return result
-
-
-def column_runs(cols):
-    """Group per-column samples ``(i0, i1, f)`` (from :func:`sample_axis`) into runs over which
-    i0 and i1 stay and f steps evenly: ``array('h')`` of ``x0, x1, f0, fstep, count`` per run."""
-    runs = []
-    for i0, i1, f in cols:
-        r = runs[-1] if runs else None
-        if r is not None and r[0] == i0 and r[1] == i1 and (r[4] == 1 or f - r[5] == r[3]):
-            r[3] = f - r[5]
-            r[4] += 1
-            r[5] = f
-        else:
-            runs.append([i0, i1, f, 0, 1, f])
-    flat = array("h")
-    for r in runs:
-        for v in r[:5]:
-            flat.append(v)
-    return flat
 
 
 def _u(buf, code):
@@ -280,9 +82,9 @@ def frame_range(temps, _res=array("i", [0, 0])):
     """(min, max) of a frame in degC, each truncated toward zero to 1/256 degC (viper on MicroPython)."""
     src = _range_source.get(temps)
     if IS_MICROPYTHON:
-        _minmax_viper(src, PIXELS, _res)
+        minmax_viper(src, PIXELS, _res)
     else:
-        _minmax_plain(src, PIXELS, _res)
+        minmax_plain(src, PIXELS, _res)
     return _res[0] / 256.0, _res[1] / 256.0
 
 
@@ -357,10 +159,11 @@ class Renderer:
     ``kernels``: ``"native"`` (C, :mod:`heatface.native`), ``"viper"`` or ``"plain"`` (Python);
     default: the first available in that order (viper on MicroPython only).
     ``strip_rows``: rows per blit (default: as many as fit the ~5 KB strip buffer).
+    ``update``: ``"changed"`` (draw only what changed since the last frame) or ``"full"``.
     """
 
     def __init__(self, display, palette=palettes.DEFAULT, scale=None, kernels=None, strip_rows=None,
-                 marker=True):
+                 marker=True, update="changed"):
         from heatface.overlay import Layout, Overlay
 
         self.display = display
@@ -374,6 +177,9 @@ class Renderer:
             raise ValueError("kernels must be 'native', 'viper' or 'plain', got %r" % (kernels,))
         if kernels == "native" and _native is None:
             raise ValueError("kernels='native' needs the heatface_pixels native module for this firmware")
+        if update not in ("changed", "full"):
+            raise ValueError("update must be 'changed' or 'full', got %r" % (update,))
+        self.update = update
         self.kernels = kernels
         self.native = kernels == "native"
         self.viper = kernels != "plain"  # the overlay's own kernels: viper unless plain asked
@@ -385,14 +191,30 @@ class Renderer:
         self.index = bytearray(PIXELS)
         self._rowbuf = array("i", bytes(4 * COLS))
         d = 2 * s
-        self._params = array("i", [w, h, d, d * d])
+        self._params = array("i", [w, h, d, d * d, 0, w])
         tab = bytearray(3 * w + 3 * h)
         for i, (a, b, f) in enumerate(sample_axis(w, s, COLS)):
             tab[i], tab[w + i], tab[2 * w + i] = a, b, f
         for i, (a, b, f) in enumerate(sample_axis(h, s, ROWS)):
             tab[3 * w + i], tab[3 * w + h + i], tab[3 * w + 2 * h + i] = a, b, f
         self._tab = tab
-        self._runs = column_runs(sample_axis(w, s, COLS)) if self.native else None
+        cols = sample_axis(w, s, COLS)
+        self._runs = column_runs(cols) if self.native else None
+        # the output columns a changed source column c touches: x_first[c] .. x_last[c]
+        self._x_first = array("H", bytes(2 * COLS))
+        self._x_last = array("H", bytes(2 * COLS))
+        first, last = 0, 0
+        for c in range(COLS):
+            while cols[first][1] < c:
+                first += 1
+            while last + 1 < w and cols[last + 1][0] <= c:
+                last += 1
+            self._x_first[c] = first
+            self._x_last[c] = last
+        cols = None
+        self._prev = bytearray(PIXELS)
+        self._spans = bytearray(2 * ROWS)
+        self._drawn = False
         self._lohi = array("f", [0.0, 1.0])
         self._source = _Source()
         self.marker = marker
@@ -414,6 +236,7 @@ class Renderer:
         self.palette = name
         self._pal = pal
         self._pal16 = _u(pal, "H") if (self.viper and not IS_MICROPYTHON) else pal
+        self._drawn = False  # every pixel changes colour
         overlay = getattr(self, "overlay", None)
         if overlay is not None:
             overlay.invalidate_legend()
@@ -430,62 +253,99 @@ class Renderer:
             _native.render_index(src, lohi, self.index, PIXELS)
         elif self.viper:
             if IS_MICROPYTHON:
-                _index_viper(src, lohi, self.index, PIXELS)
+                index_viper(src, lohi, self.index, PIXELS)
             else:
-                _index_viper(_u(src, "I"), self._lohi32, self.index, PIXELS)
+                index_viper(_u(src, "I"), self._lohi32, self.index, PIXELS)
         else:
-            _index_plain(src, lohi, self.index, PIXELS)
+            index_plain(src, lohi, self.index, PIXELS)
         return self.index
 
-    def render_rows(self, y, rows):
-        """Steps 2-3 for image rows ``y .. y+rows-1`` into ``self.strip`` (from ``self.index``)."""
+    def render_rows(self, y, rows, x_from=0, x_to=None):
+        """Steps 2-3 for image rows ``y .. y+rows-1`` and columns ``x_from .. x_to-1`` (default:
+        all) into ``self.strip``, packed ``x_to - x_from`` pixels a row (from ``self.index``)."""
+        p = self._params
+        p[4] = x_from
+        p[5] = self.width if x_to is None else x_to
         if self.native:
-            _native.render_strip(self.index, self._pal, self.strip, self._tab, self._runs, self._params, y, rows)
+            _native.render_strip(self.index, self._pal, self.strip, self._tab, self._runs, p, y, rows)
         elif self.viper:
-            _strip_viper(self.index, self._pal16, self._strip16, self._tab, self._rowbuf, self._params, y, rows)
+            strip_viper(self.index, self._pal16, self._strip16, self._tab, self._rowbuf, p, y, rows)
         else:
-            _strip_plain(self.index, self._pal, self.strip, self._tab, self._rowbuf, self._params, y, rows)
+            strip_plain(self.index, self._pal, self.strip, self._tab, self._rowbuf, p, y, rows)
         if self.marker:
-            self._draw_marker(y, rows)
+            self._draw_marker(y, rows, p[4], p[5])
 
-    def _draw_marker(self, y, rows):
+    def _draw_marker(self, y, rows, x_from, x_to):
         # a 9-pixel cross at the image centre, where the spot temperature is measured
         cx = self.width >> 1
         cy = self.height >> 1
         if y + rows <= cy - 4 or y > cy + 4:
             return
         buf = self.strip
-        w = self.width
+        w = x_to - x_from
         hi = self._marker_color >> 8
         lo = self._marker_color & 0xFF
-        for yy in range(max(y, cy - 4), min(y + rows, cy + 5)):
-            o = 2 * ((yy - y) * w + cx)
-            buf[o] = hi
-            buf[o + 1] = lo
+        if x_from <= cx < x_to:
+            for yy in range(max(y, cy - 4), min(y + rows, cy + 5)):
+                o = 2 * ((yy - y) * w + cx - x_from)
+                buf[o] = hi
+                buf[o + 1] = lo
         if y <= cy < y + rows:
-            o = 2 * ((cy - y) * w + cx - 4)
-            for k in range(9):
-                buf[o + 2 * k] = hi
-                buf[o + 2 * k + 1] = lo
+            for x in range(max(cx - 4, x_from), min(cx + 5, x_to)):
+                o = 2 * ((cy - y) * w + x - x_from)
+                buf[o] = hi
+                buf[o + 1] = lo
 
     def draw_frame(self, temps, lo, hi):
-        """Draw one frame (768 temperatures, row-major 24x32) with the palette spanning lo..hi."""
+        """Draw one frame (768 temperatures, row-major 24x32) with the palette spanning lo..hi
+        (only what changed since the last frame when ``update`` is ``"changed"``)."""
         self.compute_indices(temps, lo, hi)
         display = self.display
         h = self.height
         n = self.strip_rows
+        w = self.width
+        changed = self.update == "changed" and self._drawn
+        if changed:
+            if self.viper and IS_MICROPYTHON:
+                row_spans_viper(self.index, self._prev, self._spans)
+            else:
+                row_spans_plain(self.index, self._prev, self._spans)
+        elif self.update == "changed":
+            self._prev[:] = self.index
+            self._drawn = True
+        spans = self._spans
+        tab = self._tab
+        ty = 3 * w
         y = 0
         while y < h:
             rows = n if y + n <= h else h - y
-            self.render_rows(y, rows)
-            display.blit(self.strip, self.x, self.y + y, self.width, rows)
+            x_from, x_to = 0, w
+            if changed:
+                c0, c1 = 32, -1
+                for r in range(tab[ty + y], tab[ty + h + y + rows - 1] + 1):
+                    if spans[2 * r] < c0:
+                        c0 = spans[2 * r]
+                    if spans[2 * r] < 32 and spans[2 * r + 1] > c1:
+                        c1 = spans[2 * r + 1]
+                if c1 < 0:  # nothing under this strip changed
+                    y += rows
+                    continue
+                x_from = self._x_first[c0]
+                x_to = self._x_last[c1] + 1
+            self.render_rows(y, rows, x_from, x_to)
+            display.blit(self.strip, self.x + x_from, self.y + y, x_to - x_from, rows)
             y += rows
+
+    def invalidate(self):
+        """The next :meth:`draw_frame` draws the whole image (the panel was drawn over)."""
+        self._drawn = False
 
     def draw_overlay(self, info):
         """Draw legend, labels and text (see :meth:`heatface.overlay.Overlay.draw`)."""
         self.overlay.draw(info)
 
     def clear(self):
-        """Blank the whole panel; the overlay is redrawn in full next time."""
+        """Blank the whole panel; the image and the overlay are redrawn in full next time."""
         self.display.fill_rect(0, 0, self.display.width, self.display.height, 0)
         self.overlay.invalidate()
+        self._drawn = False

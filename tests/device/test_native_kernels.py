@@ -22,15 +22,7 @@ from heatface import palettes  # noqa: E402
 from heatface.grayscale import gray8_python, to_gray8  # noqa: E402
 from heatface.modes import frame_motion, frame_motion_python  # noqa: E402
 from heatface.render import PIXELS, Renderer  # noqa: E402
-
-
-def _lcg_frame(seed, lo=15.0, span=30.0):
-    t = array("f", bytes(4 * PIXELS))
-    x = seed
-    for i in range(PIXELS):
-        x = (x * 1103515245 + 12345) & 0x7FFFFFFF
-        t[i] = lo + span * ((x >> 8) % 10000) / 10000.0
-    return t
+from frames import lcg_frame as _lcg_frame  # noqa: E402
 
 
 def test_chosen_by_default_where_available():

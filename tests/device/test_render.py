@@ -5,7 +5,8 @@ from array import array
 
 from fakes_display import NullDisplay
 from heatface import palettes
-from heatface.render import PIXELS, Renderer, _minmax_plain, _minmax_viper, frame_range, sample_axis
+from heatface.render import PIXELS, Renderer, frame_range
+from heatface.render_kernels import minmax_plain, minmax_viper, sample_axis
 from mptest import IS_MICROPYTHON, raises, skip
 
 
@@ -148,8 +149,8 @@ def test_frame_range_viper_equals_plain():
         a = array("i", [0, 0])
         b = array("i", [0, 0])
         t[100] = float("nan")
-        _minmax_viper(t, PIXELS, a)
-        _minmax_plain(t, PIXELS, b)
+        minmax_viper(t, PIXELS, a)
+        minmax_plain(t, PIXELS, b)
         assert list(a) == list(b) == [-4096 * 256, 80 * 256]
 
 

@@ -7,7 +7,9 @@ from mptest import raises
 
 
 def _flat(lo, hi):
-    t = array("f", [lo + (hi - lo) * (i % 7) / 6.0 for i in range(PIXELS)])
+    t = array("f", bytes(4 * PIXELS))  # filled in place: no 768-float list on a small heap
+    for i in range(PIXELS):
+        t[i] = lo + (hi - lo) * (i % 7) / 6.0
     return t
 
 

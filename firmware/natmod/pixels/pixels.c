@@ -172,9 +172,10 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(render_index_obj, 4, 4, render_index)
 
 // render_strip(idx, pal, out, tab, runs, params, y, rows)
 //   idx: 768 palette indices; pal: 256 RGB565 entries (2 bytes each, copied as they are);
-//   out: strip buffer (w * rows entries); tab: the renderer's bytearray (per column x0, x1, fx,
-//   then per row y0, y1, fy); runs: array('h') of column runs (x0, x1, f0, fstep, count), each
-//   a stretch of output columns whose weight fx steps evenly; params: array('i') [w, h, d, d*d].
+//   out: strip buffer; tab: the renderer's bytearray (per column x0, x1, fx, then per row y0, y1,
+//   fy); runs: array('h') of column runs (x0, x1, f0, fstep, count), each a stretch of output
+//   columns whose weight fx steps evenly; params: array('i') [w, h, d, d*d, x_from, x_to]: output
+//   columns x_from .. x_to-1 of rows y .. y+rows-1 are written, packed.
 // Within a run the bilinear numerator r0*(d-f) + r1*f changes by (r1-r0)*fstep per column, so
 // each output pixel costs one add, one divide and the palette copy; the result is the same exact
 // integer as the per-pixel formula.
@@ -188,14 +189,14 @@ static mp_obj_t render_strip(size_t n_args, const mp_obj_t *args) {
     const int32_t *par = buffer(args[5], &n_par, MP_BUFFER_READ);
     mp_int_t y = mp_obj_get_int(args[6]);
     mp_int_t rows = mp_obj_get_int(args[7]);
-    if (n_par < 16 || n_idx < 768 || n_pal < 512) {
+    if (n_par < 24 || n_idx < 768 || n_pal < 512) {
         mp_raise_ValueError(MP_ERROR_TEXT("bad renderer tables"));
     }
-    int32_t w = par[0], h = par[1], d = par[2];
+    int32_t w = par[0], h = par[1], d = par[2], x_from = par[4], x_to = par[5];
     uint32_t dd = par[3], half = dd >> 1;
     n_runs /= 5 * sizeof(int16_t);
-    if (y < 0 || rows < 0 || y + rows > h || n_tab < (size_t)(3 * w + 3 * h)
-        || n_out < (size_t)(2 * w * rows)) {
+    if (y < 0 || rows < 0 || y + rows > h || n_tab < (size_t)(3 * w + 3 * h) || x_from < 0
+        || x_to > w || x_from >= x_to || n_out < (size_t)(2 * (x_to - x_from) * rows)) {
         mp_raise_ValueError(MP_ERROR_TEXT("strip out of range"));
     }
     const uint8_t *ty = tab + 3 * w;
@@ -208,12 +209,24 @@ static mp_obj_t render_strip(size_t n_args, const mp_obj_t *args) {
             rowbuf[c] = a[c] * gy + b[c] * fy;
         }
         const int16_t *run = runs;
-        for (size_t r = 0; r < n_runs; r++, run += 5) {
+        int32_t start = 0;
+        for (size_t r = 0; r < n_runs && start < x_to; r++, run += 5) {
+            int32_t count = run[4], skip = x_from - start;
+            start += count;
+            if (skip >= count) {
+                continue;
+            }
+            if (skip < 0) {
+                skip = 0;
+            }
+            if (start > x_to) {
+                count -= start - x_to;
+            }
             int32_t r0 = rowbuf[run[0] & 31], r1 = rowbuf[run[1] & 31];
-            int32_t f0 = run[2];
-            uint32_t num = (uint32_t)(r0 * (d - f0) + r1 * f0) + half;
+            int32_t f = run[2] + skip * run[3];
+            uint32_t num = (uint32_t)(r0 * (d - f) + r1 * f) + half;
             int32_t step = (r1 - r0) * run[3];
-            for (int k = run[4]; k > 0; k--) {
+            for (int32_t k = count - skip; k > 0; k--) {
                 *out++ = pal[num / dd];
                 num += step;
             }
