@@ -39,9 +39,9 @@ import micropython
 
 from heatface import palettes
 from heatface.native import is_float32_array, pixels as _native
-from heatface.render_kernels import (COLS, PIXELS, ROWS, column_runs, index_plain, index_viper,
-                                     minmax_plain, minmax_viper, row_spans_plain, row_spans_viper,
-                                     sample_axis, strip_plain, strip_viper)
+from heatface.render_kernels import (COLS, PIXELS, ROWS, column_runs, fill_tables, index_plain,
+                                     index_viper, minmax_plain, minmax_viper, row_spans_plain,
+                                     row_spans_viper, strip_plain, strip_viper)
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 
@@ -151,6 +151,29 @@ class RangeTracker:
         return lo, hi
 
 
+class _DamageTracking:
+    """The display as everything but the renderer's own image strips draws on it: forwards each
+    call and tells the renderer what was drawn over its image, to be repaired on the next frame
+    (see ``update="changed"``). Anything else is the display's own attribute."""
+
+    def __init__(self, display, renderer):
+        self._display = display
+        self._renderer = renderer
+        self.width = display.width
+        self.height = display.height
+
+    def blit(self, buf, x, y, w, h):
+        self._renderer.damage(x, y, w, h)
+        self._display.blit(buf, x, y, w, h)
+
+    def fill_rect(self, x, y, w, h, color):
+        self._renderer.damage(x, y, w, h)
+        self._display.fill_rect(x, y, w, h, color)
+
+    def __getattr__(self, name):
+        return getattr(self._display, name)
+
+
 class Renderer:
     """Draws frames and the overlay on ``display`` (the heatface.display contract).
 
@@ -160,12 +183,15 @@ class Renderer:
     default: the first available in that order (viper on MicroPython only).
     ``strip_rows``: rows per blit (default: as many as fit the ~5 KB strip buffer).
     ``update``: ``"changed"`` (draw only what changed since the last frame) or ``"full"``.
+    ``display`` is then the panel as others (the overlay, heatface.camera) draw on it: what they
+    draw over the image is redrawn from the frame on the next :meth:`draw_frame`.
     """
 
     def __init__(self, display, palette=palettes.DEFAULT, scale=None, kernels=None, strip_rows=None,
                  marker=True, update="changed"):
         from heatface.overlay import Layout, Overlay
 
+        self.panel = display  # the image strips go straight to the panel
         self.display = display
         self.layout = Layout(display.width, display.height, scale)
         lay = self.layout
@@ -180,6 +206,8 @@ class Renderer:
         if update not in ("changed", "full"):
             raise ValueError("update must be 'changed' or 'full', got %r" % (update,))
         self.update = update
+        if update == "changed":
+            self.display = _DamageTracking(display, self)
         self.kernels = kernels
         self.native = kernels == "native"
         self.viper = kernels != "plain"  # the overlay's own kernels: viper unless plain asked
@@ -193,27 +221,23 @@ class Renderer:
         d = 2 * s
         self._params = array("i", [w, h, d, d * d, 0, w])
         tab = bytearray(3 * w + 3 * h)
-        for i, (a, b, f) in enumerate(sample_axis(w, s, COLS)):
-            tab[i], tab[w + i], tab[2 * w + i] = a, b, f
-        for i, (a, b, f) in enumerate(sample_axis(h, s, ROWS)):
-            tab[3 * w + i], tab[3 * w + h + i], tab[3 * w + 2 * h + i] = a, b, f
+        fill_tables(tab, w, h, s)
         self._tab = tab
-        cols = sample_axis(w, s, COLS)
-        self._runs = column_runs(cols) if self.native else None
+        self._runs = column_runs(tab, w) if self.native else None
         # the output columns a changed source column c touches: x_first[c] .. x_last[c]
         self._x_first = array("H", bytes(2 * COLS))
         self._x_last = array("H", bytes(2 * COLS))
         first, last = 0, 0
         for c in range(COLS):
-            while cols[first][1] < c:
+            while tab[w + first] < c:
                 first += 1
-            while last + 1 < w and cols[last + 1][0] <= c:
+            while last + 1 < w and tab[last + 1] <= c:
                 last += 1
             self._x_first[c] = first
             self._x_last[c] = last
-        cols = None
         self._prev = bytearray(PIXELS)
         self._spans = bytearray(2 * ROWS)
+        self._damage = bytearray(b"\x20\x00" * ROWS)  # drawn over since the last frame (spans)
         self._drawn = False
         self._lohi = array("f", [0.0, 1.0])
         self._source = _Source()
@@ -222,7 +246,7 @@ class Renderer:
         self.palette = None
         self._pal = None
         self.set_palette(palette)
-        self.overlay = Overlay(display, lay, self)
+        self.overlay = Overlay(self.display, lay, self)
         if self.viper and not IS_MICROPYTHON:  # run the viper source as Python: give it typed views
             self._strip16 = _u(self.strip, "H")
             self._lohi32 = _u(self._lohi, "I")
@@ -300,20 +324,30 @@ class Renderer:
         """Draw one frame (768 temperatures, row-major 24x32) with the palette spanning lo..hi
         (only what changed since the last frame when ``update`` is ``"changed"``)."""
         self.compute_indices(temps, lo, hi)
-        display = self.display
         h = self.height
         n = self.strip_rows
         w = self.width
+        spans = self._spans
         changed = self.update == "changed" and self._drawn
         if changed:
             if self.viper and IS_MICROPYTHON:
-                row_spans_viper(self.index, self._prev, self._spans)
+                row_spans_viper(self.index, self._prev, spans)
             else:
-                row_spans_plain(self.index, self._prev, self._spans)
+                row_spans_plain(self.index, self._prev, spans)
+            damage = self._damage
+            for r in range(ROWS):
+                d0 = damage[2 * r]
+                if d0 < 32:  # drawn over since the last frame: repaint those columns too
+                    if spans[2 * r] == 32:
+                        spans[2 * r] = d0
+                        spans[2 * r + 1] = damage[2 * r + 1]
+                    else:
+                        spans[2 * r] = min(spans[2 * r], d0)
+                        spans[2 * r + 1] = max(spans[2 * r + 1], damage[2 * r + 1])
         elif self.update == "changed":
             self._prev[:] = self.index
             self._drawn = True
-        spans = self._spans
+        self._clear_damage()
         tab = self._tab
         ty = 3 * w
         y = 0
@@ -323,18 +357,41 @@ class Renderer:
             if changed:
                 c0, c1 = 32, -1
                 for r in range(tab[ty + y], tab[ty + h + y + rows - 1] + 1):
-                    if spans[2 * r] < c0:
-                        c0 = spans[2 * r]
-                    if spans[2 * r] < 32 and spans[2 * r + 1] > c1:
-                        c1 = spans[2 * r + 1]
+                    if spans[2 * r] < 32:
+                        if spans[2 * r] < c0:
+                            c0 = spans[2 * r]
+                        if spans[2 * r + 1] > c1:
+                            c1 = spans[2 * r + 1]
                 if c1 < 0:  # nothing under this strip changed
                     y += rows
                     continue
                 x_from = self._x_first[c0]
                 x_to = self._x_last[c1] + 1
             self.render_rows(y, rows, x_from, x_to)
-            display.blit(self.strip, self.x + x_from, self.y + y, x_to - x_from, rows)
+            self.panel.blit(self.strip, self.x + x_from, self.y + y, x_to - x_from, rows)
             y += rows
+
+    def damage(self, x, y, w, h):
+        """The panel rectangle ``x, y, w, h`` was drawn over: the image under it is redrawn on
+        the next :meth:`draw_frame` (``update="changed"``; called by :attr:`display`)."""
+        x0, y0 = max(x, self.x) - self.x, max(y, self.y) - self.y
+        x1, y1 = min(x + w, self.x + self.width) - self.x, min(y + h, self.y + self.height) - self.y
+        if x0 >= x1 or y0 >= y1:
+            return
+        tab, iw, ih = self._tab, self.width, self.height
+        c0, c1 = tab[x0], tab[iw + x1 - 1]
+        damage = self._damage
+        for r in range(tab[3 * iw + y0], tab[3 * iw + ih + y1 - 1] + 1):
+            if c0 < damage[2 * r]:
+                damage[2 * r] = c0
+            if c1 > damage[2 * r + 1]:
+                damage[2 * r + 1] = c1
+
+    def _clear_damage(self):
+        damage = self._damage
+        for r in range(ROWS):
+            damage[2 * r] = 32
+            damage[2 * r + 1] = 0
 
     def invalidate(self):
         """The next :meth:`draw_frame` draws the whole image (the panel was drawn over)."""
@@ -346,6 +403,6 @@ class Renderer:
 
     def clear(self):
         """Blank the whole panel; the image and the overlay are redrawn in full next time."""
-        self.display.fill_rect(0, 0, self.display.width, self.display.height, 0)
+        self.panel.fill_rect(0, 0, self.panel.width, self.panel.height, 0)
         self.overlay.invalidate()
         self._drawn = False

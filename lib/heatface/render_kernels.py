@@ -220,43 +220,49 @@ def row_spans_plain(idx, prev, spans):
         spans[2 * r + 1] = c1
 
 
-def sample_axis(n_out, s, n_src):
-    """Per output pixel ``(i0, i1, f)`` along one axis: source cells and weight of i1 in 1/(2*s).
-
-    Output pixel X samples source position (X + 0.5)/s - 0.5, clamped to 0..n_src-1.
-    """
+def axis_sample(x, s, n_src):
+    """``(i0, i1, f)`` of output pixel ``x`` along an axis upscaled ``s`` times from ``n_src``
+    cells: the source cells it blends and the weight of i1 in units of 1/(2*s). Output pixel X
+    samples source position (X + 0.5)/s - 0.5, clamped to 0..n_src-1."""
     d = 2 * s
-    top = (n_src - 1) * d
-    result = []
-    for x in range(n_out):
-        nx = 2 * x + 1 - s
-        if nx < 0:
-            nx = 0
-        elif nx > top:
-            nx = top
-        i0 = nx // d
-        f = nx - i0 * d
-        i1 = i0 + 1 if i0 < n_src - 1 else i0
-        result.append((i0, i1, f))
-    return result
+    nx = 2 * x + 1 - s
+    if nx < 0:
+        nx = 0
+    elif nx > (n_src - 1) * d:
+        nx = (n_src - 1) * d
+    i0 = nx // d
+    i1 = i0 + 1 if i0 < n_src - 1 else i0
+    return i0, i1, nx - i0 * d
 
 
-def column_runs(cols):
-    """Group per-column samples ``(i0, i1, f)`` (from :func:`sample_axis`) into runs over which
-    i0 and i1 stay and f steps evenly: ``array('h')`` of ``x0, x1, f0, fstep, count`` per run."""
-    runs = []
-    for i0, i1, f in cols:
-        r = runs[-1] if runs else None
-        if r is not None and r[0] == i0 and r[1] == i1 and (r[4] == 1 or f - r[5] == r[3]):
-            r[3] = f - r[5]
-            r[4] += 1
-            r[5] = f
-        else:
-            runs.append([i0, i1, f, 0, 1, f])
+def sample_axis(n_out, s, n_src):
+    """:func:`axis_sample` of every output pixel along one axis, as a list."""
+    return [axis_sample(x, s, n_src) for x in range(n_out)]
+
+
+def fill_tables(tab, w, h, s):
+    """The renderer's bytearray: per column x0, x1, fx (w each), then per row y0, y1, fy."""
+    for n, at, n_src in ((w, 0, COLS), (h, 3 * w, ROWS)):
+        for i in range(n):
+            a, b, f = axis_sample(i, s, n_src)
+            tab[at + i] = a
+            tab[at + n + i] = b
+            tab[at + 2 * n + i] = f
+
+
+def column_runs(tab, w):
+    """Group the output columns of ``tab`` (see :func:`fill_tables`) into runs over which x0 and
+    x1 stay and fx steps evenly: ``array('h')`` of ``x0, x1, f0, fstep, count`` per run."""
     flat = array("h")
-    for r in runs:
-        for v in r[:5]:
+    x = 0
+    while x < w:
+        i0, i1, f0 = tab[x], tab[w + x], tab[2 * w + x]
+        step = tab[2 * w + x + 1] - f0 if x + 1 < w else 0
+        n = 1
+        while (x + n < w and tab[x + n] == i0 and tab[w + x + n] == i1
+               and tab[2 * w + x + n] - tab[2 * w + x + n - 1] == step):
+            n += 1
+        for v in (i0, i1, f0, step, n):
             flat.append(v)
+        x += n
     return flat
-
-
