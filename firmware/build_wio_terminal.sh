@@ -76,6 +76,12 @@ if ! make -C "$MPY/ports/samd" BOARD="$BOARD" -j"$JOBS" \
     die "the build failed (log: $LOG)"
 fi
 ELF="$MPY/ports/samd/build-$BOARD/firmware.elf"
+# what must be frozen in: the samd51 default manifest (asyncio), the SD driver, the app, the model
+for name in asyncio/__init__.py sdcard.py heatface/app.py heatface/boards/wio_terminal.py \
+            heatface_model.py; do
+    grep -q "\"$name\\\\0\"" "$MPY/ports/samd/build-$BOARD/frozen_content.c" \
+        || die "$name is not frozen into the image (firmware/manifest_wio_terminal.py)"
+done
 
 mkdir -p "$ROOT/out/firmware"
 cp "$MPY/ports/samd/build-$BOARD/firmware.uf2" "$ROOT/out/firmware/heatface-$BOARD.uf2"

@@ -2,16 +2,11 @@
 # for real from MICROPY_SRC and ULAB_SRC (tools/build.mk) with Debian's arm-none-eabi-gcc into the
 # build cache; prints the flash used and left. See firmware/build_wio_terminal.sh and README.md.
 
-HF_CACHE    ?= $(HOME)/.cache/heatface
-MICROPY_SRC ?= $(wildcard $(abspath ../shared/third_party/micropython))
-ULAB_SRC    ?= $(wildcard $(abspath ../shared/third_party/micropython-ulab))
 ARM_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi
 
 .PHONY: firmware-wio arm-toolchain
 
-firmware-wio: arm-toolchain
-	@[ -n "$(MICROPY_SRC)" ] && [ -n "$(ULAB_SRC)" ] || \
-	  { echo "firmware-wio: MICROPY_SRC and ULAB_SRC must name MicroPython v1.28.0 and ulab 6.12 trees"; exit 1; }
+firmware-wio: hf-sources arm-toolchain
 	HF_CACHE=$(HF_CACHE) MICROPY_SRC=$(MICROPY_SRC) ULAB_SRC=$(ULAB_SRC) nice firmware/build_wio_terminal.sh
 
 arm-toolchain:

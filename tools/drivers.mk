@@ -1,10 +1,10 @@
 # The pure-Python LCD driver the boards install (`make deploy` mip-installs the same file):
 # russhughes/st7789py_mpy at 7265925. The simulated board and the tests run it unmodified, from
-# ../shared/third_party in CI, else from a clone of the pinned commit in the build cache.
+# the third_party folder MICROPY_SRC is in (CI: ../shared/third_party, see .ci/run), else from a
+# clone of the pinned commit in the build cache.
 
-HF_CACHE         ?= $(HOME)/.cache/heatface
 ST7789PY_COMMIT  := 7265925
-ST7789PY_SRC     ?= $(or $(wildcard $(abspath ../shared/third_party/st7789py_mpy)),$(HF_CACHE)/src/st7789py_mpy-$(ST7789PY_COMMIT))
+ST7789PY_SRC     ?= $(or $(wildcard $(dir $(MICROPY_SRC))st7789py_mpy),$(HF_CACHE)/src/st7789py_mpy-$(ST7789PY_COMMIT))
 export HEATFACE_ST7789PY := $(ST7789PY_SRC)/lib
 # micropython-lib's SD card driver, from the MicroPython tree (tools/build.mk: MICROPY_SRC)
 SDCARD_PY = $(MICROPY_SRC)/lib/micropython-lib/micropython/drivers/storage/sdcard/sdcard.py

@@ -59,8 +59,6 @@ def mount_sd(device, mount_point="/sd", readonly=False):
         if _errno(exc) is None and exc.args:  # the sdcard driver says e.g. "no SD card"
             return False, str(exc.args[0])
         return False, "no SD card (%s)" % _reason(exc)
-    except Exception as exc:  # noqa: BLE001 - e.g. machine.SDCard's ValueError for a bad pin
-        return False, "SD card set-up failed (%s: %s)" % (type(exc).__name__, exc)
     try:
         vfs.mount(fs, mount_point, readonly=readonly)
     except OSError as exc:
@@ -98,8 +96,6 @@ def _mount_adapter(mount_storage):
             if _errno(exc) is None and exc.args:
                 return False, str(exc.args[0])
             return False, "no SD card (%s)" % _reason(exc)
-        except Exception as exc:  # noqa: BLE001 - a board's set-up must not stop the app
-            return False, "SD card set-up failed (%s: %s)" % (type(exc).__name__, exc)
         if isinstance(result, tuple):
             return result
         return True, "SD card mounted"

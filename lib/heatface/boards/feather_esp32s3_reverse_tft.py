@@ -83,9 +83,10 @@ class Board:
         return StdioSerial()
 
     def mount_storage(self):
+        from heatface.boards import card_factory
         from heatface.storage import mount_sd
 
-        return mount_sd(self.sd_card, "/sd")  # a factory: mount_sd catches what it raises
+        return mount_sd(card_factory(self.sd_card), "/sd")
 
     def sd_card(self):
         """machine.SDCard in SPI mode on its own host; pins as Pin objects (v1.19.1 rejects ints)."""

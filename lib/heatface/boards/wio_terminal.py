@@ -94,9 +94,10 @@ class Board:
         return PwmBuzzer(PWM(Pin("PD11"), freq=_BUZZER_HZ, duty_u16=0))
 
     def mount_storage(self):
+        from heatface.boards import card_factory
         from heatface.storage import mount_sd
 
-        return mount_sd(self.sd_card, "/sd")  # a factory: mount_sd catches what it raises
+        return mount_sd(card_factory(self.sd_card), "/sd")
 
     def sd_card(self):
         """The SD card's block device (micropython-lib ``sdcard``; ``make deploy`` installs it)."""
