@@ -29,6 +29,7 @@ help:
 	@echo "make run | pull | repl | mpy ARCH=... | package-json   (see tools/deploy.mk)"
 	@echo "make view        live view of a board on http://127.0.0.1:8765/ (PORT=auto, or SIM=1 [REC=file])"
 	@echo "make replay      play a raw recording through the simulated sensor: REC=file -> out/replay/"
+	@echo "make firmware-wio  the Wio Terminal image (ulab, lib/ and the model frozen) -> out/firmware/"
 	@echo "make setup       install what the tests need: Debian packages (when root), .venv"
 	@echo "make micropython-f32 | micropython-f32-ulab   the unix port as a 32-bit single-float board"
 	@echo "                 (tools/build.mk: MICROPY_SRC, ULAB_SRC; builds cached in $(HF_CACHE))"
@@ -72,7 +73,7 @@ test-cpython: setup st7789py-src
 test-micropython: setup device-mpy
 	HEATFACE_MPY=$(DEVICE_MPY) $(MICROPY) -X heapsize=$(HEAP) tests/mprun.py
 
-device-mpy: st7789py-src
+device-mpy: st7789py-src hf-sources
 	@rm -rf $(DEVICE_MPY)
 	@for f in $(filter lib/%,$(DEVICE_FILES)) $(SIM_FILES); do \
 	  rel=$${f#lib/}; rel=$${rel#tools/}; o=$(DEVICE_MPY)/$${rel%.py}.mpy; \
