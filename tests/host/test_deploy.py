@@ -6,6 +6,7 @@ captures with ``make pull`` and finds them byte-identical to what the board wrot
 """
 
 import hashlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -109,8 +110,11 @@ def test_deploy_session_pull_end_to_end(tmp_path):
     board_root = tmp_path / "board"
     pulled = tmp_path / "raw"
     # the simulator (host only) and the example sensor's EEPROM are mounted, never deployed
-    mounts = [(os.path.join(ROOT, "tools"), "/host/tools"), (os.path.join(ROOT, "tests", "data"), "/host/data")]
-    with VirtualBoard(board_root, mounts=mounts, paths=["/host/tools"], heapsize="1M") as board:
+    # (and st7789py, the simulated board's LCD driver, which `make deploy MIP=0` does not install)
+    mounts = [(os.path.join(ROOT, "tools"), "/host/tools"), (os.path.join(ROOT, "tests", "data"), "/host/data"),
+              (os.path.dirname(importlib.util.find_spec("st7789py").origin), "/host/drivers")]
+    with VirtualBoard(board_root, mounts=mounts, paths=["/host/tools", "/host/drivers"],
+                      heapsize="1M") as board:
         out = make(tmp_path, "deploy", "PORT=" + board.port, "MIP=0")
         assert "MIP=0, skipped" in out
         files = deployed_files()
