@@ -280,7 +280,7 @@ def test_manifest_freezes_every_lib_file_and_the_model(tmp_path):
 
 
 def test_manifest_uses_freeze_on_old_micropython(tmp_path):
-    # MicroPython before 1.19 gives a manifest only include() and freeze()
+    # MicroPython before 1.20 (microlite's v1.19.1) gives a manifest only include() and freeze()
     calls = []
     ns = {"include": lambda *a, **k: calls.append(("include", a)),
           "freeze": lambda *a, **k: calls.append(("freeze", a))}
@@ -297,6 +297,7 @@ def test_manifest_uses_freeze_on_old_micropython(tmp_path):
 def test_build_scripts_parse_and_refuse_without_a_tree(script):
     path = os.path.join(ROOT, "firmware", script)
     subprocess.run(["bash", "-n", path], check=True, timeout=30)
-    env = {k: v for k, v in os.environ.items() if k not in ("MPY_DIR", "ULAB_DIR", "MICROLITE_DIR")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MICROPY_SRC", "ULAB_SRC", "MICROLITE_DIR")}
     proc = subprocess.run(["bash", path], capture_output=True, text=True, timeout=30, env=env)
     assert proc.returncode != 0 and "set " in proc.stderr
