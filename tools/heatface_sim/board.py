@@ -61,10 +61,11 @@ def default_scene():
 
 
 def simulated_lcd(profile, driver="st7789py", record=True):
-    """(panel, display): board ``profile``'s LCD on its simulated controller, set up by the
-    profile's own ``make_tft`` with ``driver`` (the real st7789py, or the st7789_mpy model)."""
+    """(panel, screen): board ``profile``'s LCD on its simulated controller, set up by the
+    profile's own ``make_tft`` with ``driver`` (the real st7789py, or the st7789_mpy model);
+    ``screen`` is the display the app draws on (:class:`heatface_sim.panel.PanelScreen`)."""
     from heatface.lcd import ST7789Display
-    from heatface_sim.panel import PANELS
+    from heatface_sim.panel import PANELS, PanelScreen
 
     panel = PANELS[profile](record=record)
     if driver == "st7789py":
@@ -75,7 +76,7 @@ def simulated_lcd(profile, driver="st7789py", record=True):
         raise ValueError("sim_lcd_driver must be 'st7789py' or 'st7789_c', not %r" % (driver,))
     boards = __import__("heatface.boards." + profile, None, None, ["make_tft"])
     tft = boards.make_tft(module, panel.spi, panel.reset_pin, panel.cs, panel.dc)
-    return panel, ST7789Display(tft)
+    return panel, PanelScreen(ST7789Display(tft), panel)
 
 
 class SceneBus:

@@ -293,6 +293,24 @@ class PanelController:
         cols, rows = self.glass[2], self.glass[3]
         return (rows, cols) if swap else (cols, rows)
 
+    def view_pixel(self, x, y):
+        """The RGB565 colour a person sees at (x, y) of the upright picture."""
+        if not self.record:
+            raise ValueError("this panel keeps no frame memory (record=False)")
+        if self.sleeping or not self.display_on:
+            return 0
+        swap, flip_c, flip_r = self.mount
+        c0, r0, cols, rows = self.glass
+        c = y if swap else x
+        r = x if swap else y
+        c = cols - 1 - c if flip_c else c
+        r = rows - 1 - r if flip_r else r
+        i = 2 * ((r0 + r) * _RAM_COLS + c0 + c)
+        v = (self.ram[i] << 8) | self.ram[i + 1]
+        if bool(self.madctl & 0x08) != bool(self.glass_bgr):
+            v = (v & 0x07E0) | (v >> 11) | ((v & 0x1F) << 11)
+        return v ^ 0xFFFF if self.inversion != self.glass_inverted else v
+
     def view(self):
         """The upright picture: width*height big-endian RGB565 words, row-major."""
         if not self.record:
@@ -353,3 +371,40 @@ def feather_panel(record=True):
 
 
 PANELS = {"wio_terminal": wio_terminal_panel, "feather_esp32s3_reverse_tft": feather_panel}
+
+
+class PanelScreen:
+    """The simulated board's display: the display contract of ``display`` (the driver adapter)
+    plus what tests read back from the glass: ``pixel(x, y)``, ``pixels`` (the whole upright
+    picture, big-endian RGB565) and ``blits`` (calls made)."""
+
+    def __init__(self, display, panel):
+        self._display = display
+        self.panel = panel
+        self.width = display.width
+        self.height = display.height
+        self.blits = 0
+        self._view = None
+        self._seen = None
+
+    def blit(self, buf, x, y, w, h):
+        self.blits += 1
+        self._display.blit(buf, x, y, w, h)
+
+    def fill_rect(self, x, y, w, h, color):
+        self._display.fill_rect(x, y, w, h, color)
+
+    def backlight(self, on):
+        self._display.backlight(on)
+
+    def pixel(self, x, y):
+        return self.panel.view_pixel(x, y)
+
+    @property
+    def pixels(self):
+        p = self.panel
+        state = (p.pixels_written, p.madctl, p.inversion, p.display_on, p.sleeping)
+        if self._seen != state:  # recomputed only when what the glass shows may have changed
+            self._view = p.view()
+            self._seen = state
+        return self._view
