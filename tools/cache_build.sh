@@ -7,8 +7,8 @@
 # excluded) and CONFIG (the flags and configuration files' content that select the build). Each
 # SRC_DIR is copied (writable) into the build folder under its base name, then COMMAND runs there;
 # the folder is built under a temporary name and renamed into place under a lock, so a concurrent
-# caller waits for the build instead of repeating it and never sees a half-built tree. Prints the path of ARTIFACT
-# (relative to the build folder). With --path, only prints that path (builds nothing).
+# caller waits for the build instead of repeating it and never sees a half-built tree.
+# With --path, only prints the path of ARTIFACT (relative to the build folder), building nothing.
 # A finished build is never rebuilt: a warm cache makes this a no-op.
 set -eu
 
@@ -31,19 +31,17 @@ done
 key=$(printf '%s\n%s\n' "$ids" "$config" | md5sum | cut -c1-12)
 dest=$cache/$name-$key
 
-if [ $path_only = 1 ] || [ -e "$dest/$artifact" ]; then
+if [ $path_only = 1 ]; then
     echo "$dest/$artifact"
     exit 0
 fi
+[ -e "$dest/$artifact" ] && exit 0
 
 # one build per key at a time: a second caller waits, then finds the finished build
 mkdir -p "$cache"
 exec 9> "$cache/.lock-$name-$key"
 flock 9
-if [ -e "$dest/$artifact" ]; then
-    echo "$dest/$artifact"
-    exit 0
-fi
+[ -e "$dest/$artifact" ] && exit 0
 tmp=$(mktemp -d "$cache/.tmp-$name-$key.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 for src in $srcs; do
@@ -62,4 +60,4 @@ fi
 if mv -T "$tmp" "$dest" 2>/dev/null; then
     trap - EXIT
 fi
-echo "$dest/$artifact"
+echo "cache_build: built $dest/$artifact" >&2

@@ -23,18 +23,22 @@ import argparse
 import csv
 import hashlib
 import os
+import re
 import shutil
 import sys
 
 SPLITS = ("train", "val", "test")
 MANIFEST = "captures.csv"
 DEFAULT_FRACTIONS = (0.7, 0.15, 0.15)
+ROWS, COLS = 24, 32
+DEFAULT_T_LO, DEFAULT_T_HI = 22.0, 37.0  # the seed's mapping, for JPEGs without a COM comment
+_COMMENT_RE = re.compile(r"(t_lo|t_hi|ta|emissivity)=(-?[0-9.]+)")
 
 
 class Sample:
     """One capture file: where it is, its label and number, its group (burst) and image facts."""
 
-    __slots__ = ("source", "name", "label", "n", "group", "width", "height", "valid")
+    __slots__ = ("source", "name", "label", "n", "group", "session", "width", "height", "valid")
 
     def __init__(self, source, name, label, n):
         self.source = source
@@ -42,6 +46,7 @@ class Sample:
         self.label = label
         self.n = n
         self.group = None
+        self.session = None
         self.width = self.height = 0
         self.valid = False
 
@@ -60,6 +65,19 @@ def parse_name(name):
     if len(parts) != 3 or parts[2].lower() != "jpg" or not parts[0] or not parts[1].isdigit():
         return None
     return parts[0], int(parts[1])
+
+
+def parse_any_name(name):
+    """``(label, n)`` for any ``<label>.<rest>.jpg`` (Edge Impulse's rule: the label is the text
+    before the first dot); ``n`` is the capture number for device names, else None. None for
+    files that are not such JPEGs or are hidden (``.tmp-`` files are unfinished captures)."""
+    parsed = parse_name(name)
+    if parsed is not None:
+        return parsed
+    parts = name.split(".")
+    if len(parts) < 3 or not parts[0] or parts[-1].lower() not in ("jpg", "jpeg"):
+        return None
+    return parts[0], None
 
 
 def jpeg_size(data):
@@ -87,32 +105,68 @@ def jpeg_size(data):
     return None
 
 
+def read_text(path):
+    """A text file's content in whatever encoding it was saved (UTF-8, with or without BOM, else
+    Latin-1/cp1252 from a spreadsheet): decoding never fails."""
+    with open(path, "rb") as f:
+        data = f.read()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return data.decode("latin-1")
+
+
 def read_manifest(path):
-    """name -> burst number from a device ``captures.csv``; malformed lines are skipped (a crash
-    can leave a partial last line)."""
-    bursts = {}
+    """name -> {"burst", "ta", "ms", "boot"} from a device ``captures.csv``.
+
+    The columns are the board's (heatface.storage): ``name,label,n,burst,ta,ms`` and possibly
+    more appended at the end; a header line names them. Malformed lines are skipped (a crash can
+    leave a partial last line). ``boot`` counts restarts of the board: its ``ms`` clock starts
+    again at each boot, so a line whose ms is below the previous line's begins a new session.
+    Missing file: {}.
+    """
     try:
-        with open(path, newline="") as f:
-            lines = f.read().splitlines()
+        text = read_text(path)
     except OSError:
-        return bursts
-    for line in lines:
-        fields = line.split(",")
-        if len(fields) != 6 or fields[0] == "name":
+        return {}
+    rows = {}
+    columns = ("name", "label", "n", "burst", "ta", "ms")
+    boot, last_ms = 0, None
+    for line in text.splitlines():
+        fields = [f.strip() for f in line.split(",")]
+        if fields and fields[0] == "name":
+            columns = tuple(fields)
             continue
-        name, label, n, burst = fields[0], fields[1], fields[2], fields[3]
+        if len(fields) < len(columns):
+            continue
+        row = dict(zip(columns, fields))
+        name, label, n, burst = (row.get(k, "") for k in ("name", "label", "n", "burst"))
         parsed = parse_name(name)
         if parsed is None or parsed != (label, int(n) if n.isdigit() else -1) or not burst.isdigit():
             continue
-        bursts[name] = int(burst)
-    return bursts
+        ms = int(row["ms"]) if row.get("ms", "").isdigit() else None
+        if ms is not None:
+            if last_ms is not None and ms < last_ms:
+                boot += 1
+            last_ms = ms
+        try:
+            ta = float(row.get("ta", ""))
+        except ValueError:
+            ta = None
+        rows[name] = {"burst": int(burst), "ta": ta, "ms": ms, "boot": boot}
+    return rows
 
 
 def load(dirs, block=10):
-    """Read every ``<label>.<n>.jpg`` in ``dirs``; return ``(samples, notes)``.
+    """Read every ``<label>.<n>.jpg`` (and other ``<label>.*.jpg``) in ``dirs``; return
+    ``(samples, notes)``.
 
-    Each sample gets ``group`` = (folder, label, burst id): from the manifest when it lists the
-    file, else the block of ``block`` consecutive numbers it falls in.
+    Each sample gets ``group`` = (folder, label, kind, id): the manifest's burst when it lists the
+    file (kind "burst"), else the block of ``block`` consecutive numbers it falls in ("block"),
+    else the file itself ("file", names without a capture number), and ``session`` = (folder,
+    boot) from the manifest (None when unknown).
     """
     samples = []
     notes = []
@@ -127,17 +181,22 @@ def load(dirs, block=10):
             if name.startswith(".tmp-"):
                 notes.append("%s: ignoring unfinished capture %s" % (source, name))
                 continue
-            parsed = parse_name(name)
+            parsed = parse_any_name(name)
             if parsed is None:
                 continue
             sample = Sample(source, name, parsed[0], parsed[1])
             tag = os.path.abspath(source)
-            if name in bursts:
-                sample.group = (tag, sample.label, "burst", bursts[name])
+            row = bursts.get(name)
+            if row is not None:
+                sample.group = (tag, sample.label, "burst", row["burst"])
+                sample.session = (tag, row["boot"])
             else:
                 if bursts:
                     unlisted += 1
-                sample.group = (tag, sample.label, "block", sample.n // block)
+                if sample.n is None:
+                    sample.group = (tag, sample.label, "file", name)
+                else:
+                    sample.group = (tag, sample.label, "block", sample.n // block)
             with open(sample.path, "rb") as f:
                 size = jpeg_size(f.read())
             if size is not None:
@@ -146,8 +205,77 @@ def load(dirs, block=10):
             samples.append(sample)
         if unlisted:
             notes.append("%s: %d files missing from %s, grouped in blocks" % (source, unlisted, MANIFEST))
-    samples.sort(key=lambda s: (s.label, s.source, s.n))
+    samples.sort(key=lambda s: (s.label, s.source, -1 if s.n is None else s.n, s.name))
     return samples, notes
+
+
+def parse_comment(comment):
+    """Key/value pairs of a heatface JPEG COM comment (bytes or str), e.g. ``heatface t_lo=22.0
+    t_hi=37.0 ta=24.1 emissivity=0.95``; {} when absent."""
+    if not comment:
+        return {}
+    if isinstance(comment, bytes):
+        comment = comment.decode("utf-8", "replace")
+    return {k: float(v) for k, v in _COMMENT_RE.findall(comment)}
+
+
+def read_gray(path):
+    """(24x32 uint8 array, COM comment fields) of one capture; SystemExit naming the file when
+    it is not a readable grayscale JPEG of the sensor's size."""
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            meta = parse_comment(im.info.get("comment"))
+            gray = np.asarray(im.convert("L"), dtype=np.uint8)
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
+        raise SystemExit("%s: not a readable JPEG (%s); delete or replace it" % (path, exc))
+    if gray.shape != (ROWS, COLS):
+        raise SystemExit("%s is %dx%d; heatface images are %dx%d"
+                         % (path, gray.shape[1], gray.shape[0], COLS, ROWS))
+    return gray, meta
+
+
+def load_images(dirs, block=10):
+    """The images of ``dirs`` for training, as arrays; SystemExit with a clear message for a
+    missing or empty folder, unreadable images, mixed t_lo/t_hi mappings or fewer than 2 labels.
+
+    Returns a dict: ``x`` (N, 24, 32) uint8, ``labels`` (sorted), ``y`` (N,) label indices,
+    ``groups`` (N,) burst keys (str), ``sessions`` (N,) session keys (str, "" when unknown),
+    ``files`` (paths), ``t_lo``, ``t_hi``, ``notes`` (list of str) and ``burst_true`` (every
+    file's burst comes from a captures.csv).
+    """
+    import numpy as np
+
+    for d in dirs:
+        if not os.path.isdir(d):
+            raise SystemExit("no data folder %r (synthetic faces: make data; your captures: "
+                             "make pull, then make train DATA=data/raw)" % d)
+    samples, notes = load(dirs, block)
+    if not samples:
+        raise SystemExit("no <label>.<n>.jpg files in %s" % ", ".join(repr(d) for d in dirs))
+    images, ranges = [], {}
+    for s in samples:
+        gray, meta = read_gray(s.path)
+        images.append(gray)
+        ranges.setdefault((meta.get("t_lo", DEFAULT_T_LO), meta.get("t_hi", DEFAULT_T_HI)), s.path)
+    if len(ranges) > 1:
+        raise SystemExit("the JPEGs were captured with different t_lo/t_hi mappings (%s); train on "
+                         "one mapping at a time" % "; ".join("%.1f/%.1f e.g. %s" % (k + (v,))
+                                                              for k, v in sorted(ranges.items())))
+    labels = sorted({s.label for s in samples})
+    if len(labels) < 2:
+        raise SystemExit("need at least two labels, found %s" % labels)
+    t_lo, t_hi = next(iter(ranges))
+    multi = len(dirs) > 1
+    return {"x": np.stack(images), "labels": labels,
+            "y": np.array([labels.index(s.label) for s in samples]),
+            "groups": np.array(["%s%s:%s:%s" % (os.path.basename(s.group[0]) + "/" if multi else "",
+                                                s.label, s.group[2], s.group[3]) for s in samples]),
+            "sessions": np.array(["" if s.session is None else "%s#%d" % s.session for s in samples]),
+            "files": [s.path for s in samples], "t_lo": t_lo, "t_hi": t_hi, "notes": notes,
+            "burst_true": all(s.group[2] == "burst" for s in samples)}
 
 
 def label_stats(samples):
@@ -159,7 +287,8 @@ def label_stats(samples):
         st["files"] += 1
         st["sources"].add(s.source)
         st["groups"][s.group] = st["groups"].get(s.group, 0) + 1
-        st["numbers"].append(s.n)
+        if s.n is not None:
+            st["numbers"].append(s.n)
         if s.valid:
             key = "%dx%d" % (s.width, s.height)
             st["sizes"][key] = st["sizes"].get(key, 0) + 1
@@ -167,9 +296,9 @@ def label_stats(samples):
             st["invalid"] += 1
     result = {}
     for label, st in sorted(out.items()):
-        numbers = sorted(st["numbers"])
+        numbers = sorted(st["numbers"]) or [-1]
         gaps = None  # numbers missing between first and last (one folder only)
-        if len(st["sources"]) == 1:
+        if len(st["sources"]) == 1 and st["numbers"]:
             gaps = numbers[-1] - numbers[0] + 1 - len(set(numbers))
         result[label] = {
             "files": st["files"],
@@ -241,10 +370,11 @@ def read_split(path):
 
 def export_name(sample, multi):
     """``<label>.<n>.jpg``, or ``<label>.<folder>-<n>.jpg`` when several folders are exported."""
+    number = sample.name[len(sample.label) + 1:-4] if sample.n is None else str(sample.n)
     if multi:
         tag = os.path.basename(os.path.abspath(sample.source)).replace(".", "_")
-        return "%s.%s-%d.jpg" % (sample.label, tag, sample.n)
-    return "%s.%d.jpg" % (sample.label, sample.n)
+        return "%s.%s-%s.jpg" % (sample.label, tag, number)
+    return "%s.%s.jpg" % (sample.label, number)
 
 
 def export(samples, out, assignment=None):
@@ -356,7 +486,8 @@ def main(argv=None):
             print("upload: edge-impulse-uploader --category training %s/training/*.jpg" % args.out)
             print("        edge-impulse-uploader --category testing %s/testing/*.jpg" % args.out)
             print("(validation files are in training/: Edge Impulse draws its own validation set "
-                  "per file, which can split bursts; train locally with the split CSV to avoid that)")
+                  "per file, which can split bursts; `make train DATA=<folder>` cross-validates "
+                  "by burst from captures.csv instead)")
     return 0
 
 

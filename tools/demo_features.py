@@ -3,7 +3,8 @@ board, each with its setting, from the middle of the demo scene (a face in view)
 
 - ``feature_markers_alarm_f.png``: hottest/coldest markers with their temperatures, in degF, and
   the alarm (threshold 34 degC: the image border flashes red, the status line says ALARM).
-- ``feature_mirror.png``: the same moment mirrored left-right (selfie use), markers on.
+- ``feature_mirror.png``: the same moment mirrored left-right (selfie use), markers on;
+  ``feature_flip.png``: upside down.
 - ``feature_freeze.png``: frozen with the 5-way switch's DOWN while the person walks on.
 """
 
@@ -20,6 +21,7 @@ ALARM_RED = (255, 0, 0)
 SESSIONS = (
     ("feature_markers_alarm_f", {"markers": True, "units": "F", "alarm_c": 34.0}, "alarm"),
     ("feature_mirror", {"markers": True, "mirror": True}, "last"),
+    ("feature_flip", {"markers": True, "flip": True}, "last"),
     # DOWN pressed at 0.4 s of virtual time (about frame 6), the scene moves on for 1 s
     ("feature_freeze", {"sim_buttons": [["DOWN", 400, 460]]}, "last"),
 )
@@ -61,4 +63,19 @@ def make(out_dir, scene):
         path = os.path.join(out_dir, name + ".png")
         img.save(path)
         written.append(path)
+    written.append(contact_sheet(written, os.path.join(out_dir, "features.png")))
     return written
+
+
+def contact_sheet(paths, out, columns=2, gap=8):
+    """The pictures side by side in a grid (for the README)."""
+    from PIL import Image
+
+    images = [Image.open(p) for p in paths]
+    w, h = images[0].size
+    rows = (len(images) + columns - 1) // columns
+    sheet = Image.new("RGB", (columns * w + (columns - 1) * gap, rows * h + (rows - 1) * gap), (40, 40, 40))
+    for i, img in enumerate(images):
+        sheet.paste(img, ((i % columns) * (w + gap), (i // columns) * (h + gap)))
+    sheet.save(out)
+    return out

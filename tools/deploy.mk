@@ -3,6 +3,7 @@
 #   make deploy [PORT=auto] [MIP=1] [MPY=0 ARCH=armv7emsp]   copy lib/, models/, boot.py, main.py
 #   make run    [PORT=auto]          run main.py from this folder without copying (mpremote mount)
 #   make pull   [PORT=auto]          copy new captures from the card into data/raw/ (never overwrites)
+#                                    and merge the card's captures.csv (bursts) into data/raw/captures.csv
 #   make repl   [PORT=auto]
 #   make mpy    ARCH=armv7emsp|xtensawin|x64    lib/ -> out/mpy/<arch>/lib/**.mpy
 #   make package-json                 regenerate firmware/package.json (mip) from lib/
@@ -83,7 +84,14 @@ pull:
 	  set +f; for f in out/pull/*; do mv -n "$$f" $(PULL_DIR)/ || exit 1; done; \
 	fi; \
 	echo "pull: $$nnew new file(s) from :$(CARD_DIR) into $(PULL_DIR)/"; \
-	if [ $$nskip -gt 0 ]; then echo "pull: skipped $$nskip already in $(PULL_DIR)/ (not overwritten):$$skipped"; fi
+	if [ $$nskip -gt 0 ]; then echo "pull: skipped $$nskip already in $(PULL_DIR)/ (not overwritten):$$skipped"; fi; \
+	if printf '%s\n' "$$names" | grep -qx captures.csv; then \
+	  $(MPREMOTE) fs cp :$(CARD_DIR)/captures.csv out/pull/captures.csv >/dev/null || exit 1; \
+	  touch $(PULL_DIR)/captures.csv; \
+	  awk '!seen[$$0]++' $(PULL_DIR)/captures.csv out/pull/captures.csv > out/pull/merged.csv || exit 1; \
+	  mv out/pull/merged.csv $(PULL_DIR)/captures.csv; \
+	  echo "pull: captures.csv merged into $(PULL_DIR)/captures.csv (the bursts make train keeps apart)"; \
+	else echo "pull: no captures.csv on the card: make train cannot tell bursts apart" >&2; fi
 
 mpy:
 	@rm -rf out/mpy/$(ARCH)/lib

@@ -10,7 +10,9 @@ position, glasses on or off, background) with small pose changes and fresh senso
 
 Every frame goes through the same path as a real capture: temperatures -> heatface.grayscale.to_gray8
 -> heatface.jpeg.encode_gray, with a COM comment ``heatface t_lo=22.0 t_hi=37.0 ta=24.1 emissivity=0.95``.
-``manifest.csv`` (file,label,n,burst,ta) records the bursts so a split can keep them together.
+``captures.csv`` records the bursts in the board's own format (heatface.storage:
+``name,label,n,burst,ta,ms``, burst = the number of the burst's first capture), so training
+reads synthetic and real captures the same way and keeps bursts together.
 Deterministic by seed: identities come from ``seed``, each label's captures from (seed, label index).
 """
 
@@ -29,6 +31,7 @@ for _p in (os.path.join(HERE, "shims"), os.path.join(os.path.dirname(HERE), "lib
 
 import thermal_scenes as ts  # noqa: E402
 from heatface.grayscale import T_HI, T_LO, to_gray8  # noqa: E402
+from heatface.storage import MANIFEST_HEADER  # noqa: E402
 
 DEFAULT_SEED = 1
 DEFAULT_IDENTITIES = 2
@@ -36,7 +39,7 @@ DEFAULT_PER_LABEL = 200
 DEFAULT_BURST = 5
 EMISSIVITY = 0.95
 ENV_LABEL = "env"
-MANIFEST = "manifest.csv"
+MANIFEST = "captures.csv"
 
 
 def labels_for(identities):
@@ -49,18 +52,62 @@ def comment_for(ta, t_lo=T_LO, t_hi=T_HI, emissivity=EMISSIVITY):
     return "heatface t_lo=%.1f t_hi=%.1f ta=%.1f emissivity=%.2f" % (t_lo, t_hi, ta, emissivity)
 
 
-def face_session(identity, rng):
+# Where and how the captures are made. "train" is the default data set; the others are held-out
+# "new rooms" beyond its ranges, for measuring how a model generalizes (tools/train.py --holdout):
+# people further away (a weak signal: a few warm pixels), hot objects (up to 45 degC) in every
+# scene, ambient temperatures outside the training range, a noisier sensor.
+ROOMS = {
+    "train": {"ta": (18.0, 29.0), "head_h": (6.5, 13.5), "hot_p": 0.4, "hot_max": None, "noise": (0.1, 0.3),
+              "chess": (0.0, 0.12), "pattern": (0.1, 0.5)},
+    "far": {"ta": (19.0, 28.0), "head_h": (4.0, 6.5), "hot_p": 0.3, "hot_max": None, "noise": (0.1, 0.3),
+            "chess": (0.0, 0.12), "pattern": (0.1, 0.5)},
+    "hot": {"ta": (19.0, 28.0), "head_h": (7.0, 13.0), "hot_p": 1.0, "hot_max": 45.0, "noise": (0.1, 0.3),
+            "chess": (0.0, 0.12), "pattern": (0.1, 0.5)},
+    "drift": {"ta": (14.0, 17.5), "ta_alt": (29.5, 31.0), "head_h": (7.0, 13.0), "hot_p": 0.3, "hot_max": None,
+              "noise": (0.1, 0.3), "chess": (0.0, 0.12), "pattern": (0.1, 0.5)},
+    "noisy": {"ta": (19.0, 28.0), "head_h": (7.0, 13.0), "hot_p": 0.3, "hot_max": None, "noise": (0.4, 0.7),
+              "chess": (0.15, 0.3), "pattern": (0.5, 1.0)},
+}
+
+
+def room_for(rng, room="train"):
+    """The person-independent part of a session in the room profile ``room`` (see ROOMS)."""
+    prof = ROOMS[room]
+    lo, hi = prof["ta"]
+    if "ta_alt" in prof and rng.random() < 0.5:
+        lo, hi = prof["ta_alt"]
+    scene = ts.random_room(rng, float(rng.uniform(lo, hi)))
+    scene["noise"] = float(rng.uniform(*prof["noise"]))
+    scene["chess"] = float(rng.uniform(*prof["chess"]))
+    scene["fixed_pattern"] = scene["fixed_pattern"] * (float(rng.uniform(*prof["pattern"])) / 0.3)
+    return scene
+
+
+def hot_object(rng, ta, kind, room="train"):
+    """A background object; in a room profile with ``hot_max``, as hot as that (mugs, radiators)."""
+    obj = ts.random_object(rng, ta, kind)
+    cap = ROOMS[room]["hot_max"]
+    if cap is not None and "temp" in obj:
+        obj["temp"] = float(rng.uniform(max(ta + 5.0, cap - 10.0), cap))
+    elif cap is not None:
+        obj["temp_delta"] = float(rng.uniform(4.0, 9.0))
+    return obj
+
+
+def face_session(identity, rng, room="train"):
     """A capture session of one identity: (room scene with person, pose dict)."""
-    room = ts.random_room(rng)
-    if rng.random() < 0.3:
+    prof = ROOMS[room]
+    scene = room_for(rng, room)
+    if rng.random() < prof["hot_p"]:
         kind = str(rng.choice(["mug", "monitor", "radiator"]))
-        obj = ts.random_object(rng, room["ta"], kind)
+        obj = hot_object(rng, scene["ta"], kind, room)
         if kind != "mug":
             obj["x"] = float(rng.choice([3.0, 29.0]))  # at the side, mostly hidden behind the person
-        room["objects"] = [obj]
+        scene["objects"] = [obj]
+    room = scene
     pose = {
         "cx": float(rng.uniform(11.0, 21.0)), "cy": float(rng.uniform(7.0, 11.0)),
-        "head_h": float(rng.uniform(9.0, 13.5)), "roll": float(rng.normal(0.0, 5.0)),
+        "head_h": float(rng.uniform(*prof["head_h"])), "roll": float(rng.normal(0.0, 5.0)),
         "yaw": float(rng.uniform(-0.3, 0.3)),
         "skin": ts.skin_temperature(identity, room["ta"], rng),
         "glasses": bool(rng.random() < identity["glasses_habit"]),
@@ -81,13 +128,15 @@ def face_frame(identity, room, pose, rng):
     return ts.render_scene(scene, rng)
 
 
-def env_session(rng):
-    """A session without a person: empty room or 1-2 warm objects."""
-    room = ts.random_room(rng)
+def env_session(rng, room="train"):
+    """A session without a person: empty room or 1-2 warm objects (always one in a hot room)."""
+    scene = room_for(rng, room)
     n = int(rng.choice([0, 1, 1, 1, 2]))
+    if ROOMS[room]["hot_p"] >= 1.0:
+        n = max(1, n)
     kinds = rng.choice(ts.OBJECT_KINDS, size=n, replace=False) if n else []
-    room["objects"] = [ts.random_object(rng, room["ta"], str(k)) for k in kinds]
-    return room
+    scene["objects"] = [hot_object(rng, scene["ta"], str(k), room) for k in kinds]
+    return scene
 
 
 def env_frame(room, rng):
@@ -103,7 +152,7 @@ def env_frame(room, rng):
     return ts.render_scene(scene, rng)
 
 
-def label_frames(label_index, n_labels, identities, count, seed, burst=DEFAULT_BURST):
+def label_frames(label_index, n_labels, identities, count, seed, burst=DEFAULT_BURST, room="train"):
     """Yield (n, burst_id, ta, temps (24, 32)) for ``count`` captures of one label.
 
     ``seed`` drives the sessions (poses, rooms, noise); the identities are passed in.
@@ -113,9 +162,9 @@ def label_frames(label_index, n_labels, identities, count, seed, burst=DEFAULT_B
     for n in range(count):
         if n % burst == 0:
             if is_env:
-                session = env_session(rng)
+                session = env_session(rng, room)
             else:
-                session = face_session(identities[label_index], rng)
+                session = face_session(identities[label_index], rng, room)
         if is_env:
             temps, ta = env_frame(session, rng), session["ta"]
         else:
@@ -124,7 +173,7 @@ def label_frames(label_index, n_labels, identities, count, seed, burst=DEFAULT_B
 
 
 def generate_arrays(per_label, n_identities=DEFAULT_IDENTITIES, seed=DEFAULT_SEED, burst=DEFAULT_BURST,
-                    t_lo=T_LO, t_hi=T_HI, session_seed=None):
+                    t_lo=T_LO, t_hi=T_HI, session_seed=None, room="train"):
     """The dataset in memory (no JPEG): gray8 (N, 24, 32) uint8, temps (N, 24, 32), y, bursts, labels.
 
     ``session_seed`` (default ``seed``) draws new capture sessions of the same identities:
@@ -135,7 +184,7 @@ def generate_arrays(per_label, n_identities=DEFAULT_IDENTITIES, seed=DEFAULT_SEE
     sessions = seed if session_seed is None else session_seed
     gray, temps, ys, bursts = [], [], [], []
     for li, label in enumerate(labels):
-        for n, b, ta, t in label_frames(li, len(labels), identities, per_label, sessions, burst):
+        for n, b, ta, t in label_frames(li, len(labels), identities, per_label, sessions, burst, room):
             temps.append(t)
             gray.append(np.frombuffer(bytes(to_gray8(t.reshape(-1).tolist(), t_lo=t_lo, t_hi=t_hi)), np.uint8))
             ys.append(li)
@@ -150,7 +199,7 @@ def _clear_previous(out):
     listed = set()
     if os.path.exists(manifest):
         with open(manifest) as f:
-            listed = {row["file"] for row in csv.DictReader(f)}
+            listed = {row["name"] for row in csv.DictReader(f)}
     foreign = [n for n in os.listdir(out) if n.lower().endswith(".jpg") and n not in listed]
     if foreign:
         raise SystemExit("%s already holds %d JPEGs this generator did not write (e.g. %s); "
@@ -159,11 +208,16 @@ def _clear_previous(out):
         path = os.path.join(out, name)
         if os.path.exists(path):
             os.remove(path)
+    if os.path.exists(manifest):
+        os.remove(manifest)
 
 
 def generate(out, per_label=DEFAULT_PER_LABEL, n_identities=DEFAULT_IDENTITIES, seed=DEFAULT_SEED,
-             burst=DEFAULT_BURST, quality=95, t_lo=T_LO, t_hi=T_HI, progress=None):
-    """Write ``<label>.<n>.jpg`` files and ``manifest.csv`` into ``out``; return the manifest rows."""
+             burst=DEFAULT_BURST, quality=95, t_lo=T_LO, t_hi=T_HI, progress=None, room="train",
+             session_seed=None):
+    """Write ``<label>.<n>.jpg`` files and ``captures.csv`` into ``out``; return the manifest rows
+    (dicts keyed by the manifest's columns). ``room``: a :data:`ROOMS` profile; ``session_seed``
+    (default ``seed``): draws other sessions (rooms, poses) of the same ``seed`` identities."""
     from heatface.jpeg import encode_gray
 
     os.makedirs(out, exist_ok=True)
@@ -174,20 +228,25 @@ def generate(out, per_label=DEFAULT_PER_LABEL, n_identities=DEFAULT_IDENTITIES, 
     gray = bytearray(ts.PIXELS)
     for li, label in enumerate(labels):
         start = time.time()
-        for n, b, ta, temps in label_frames(li, len(labels), identities, per_label, seed, burst):
+        sessions = seed if session_seed is None else session_seed
+        for n, b, ta, temps in label_frames(li, len(labels), identities, per_label, sessions, burst, room):
             to_gray8(temps.reshape(-1).tolist(), out=gray, t_lo=t_lo, t_hi=t_hi)
             data = encode_gray(gray, ts.COLS, ts.ROWS, quality=quality, comment=comment_for(ta, t_lo, t_hi))
             name = "%s.%d.jpg" % (label, n)
             with open(os.path.join(out, name), "wb") as f:
                 f.write(data)
-            rows.append({"file": name, "label": label, "n": n, "burst": b, "ta": "%.2f" % ta})
+            # the board's ms clock: half a second per frame, a minute between bursts
+            ms = 1000 + 500 * len(rows) + 60000 * (b + li * per_label)
+            rows.append({"name": name, "label": label, "n": n, "burst": b * burst, "ta": "%.2f" % ta,
+                         "ms": ms})
         if progress:
             progress("%-6s %4d images (%d bursts of %d) in %.1f s" % (
                 label, per_label, (per_label + burst - 1) // burst, burst, time.time() - start))
     with open(os.path.join(out, MANIFEST), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["file", "label", "n", "burst", "ta"])
-        w.writeheader()
-        w.writerows(rows)
+        f.write(MANIFEST_HEADER)
+        columns = MANIFEST_HEADER.strip().split(",")
+        for row in rows:
+            f.write(",".join(str(row.get(c, "")) for c in columns) + "\n")
     return rows
 
 
@@ -199,6 +258,10 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (1)")
     ap.add_argument("--burst", type=int, default=DEFAULT_BURST, help="captures per session (5)")
     ap.add_argument("--quality", type=int, default=95, help="JPEG quality (95)")
+    ap.add_argument("--room", default="train", choices=sorted(ROOMS),
+                    help="where the captures are made: train (default) or a held-out new room")
+    ap.add_argument("--session-seed", type=int, default=None,
+                    help="seed of the sessions (default --seed): other rooms, same identities")
     ap.add_argument("--t-lo", type=float, default=T_LO, help="gray 0 temperature, degC (22)")
     ap.add_argument("--t-hi", type=float, default=T_HI, help="gray 255 temperature, degC (37)")
     args = ap.parse_args(argv)
@@ -208,7 +271,8 @@ def main(argv=None):
     print("make_faces: %d identities + env, %d per label, seed %d -> %s"
           % (args.identities, args.per_label, args.seed, args.out))
     rows = generate(args.out, args.per_label, args.identities, args.seed, args.burst, args.quality,
-                    args.t_lo, args.t_hi, progress=lambda s: print("  " + s, flush=True))
+                    args.t_lo, args.t_hi, progress=lambda s: print("  " + s, flush=True), room=args.room,
+                    session_seed=args.session_seed)
     print("wrote %d images and %s in %.1f s" % (len(rows), MANIFEST, time.time() - start))
 
 

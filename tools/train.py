@@ -1,30 +1,31 @@
-"""Train the heatface CNN from labelled thermal JPEGs and export it as a full-integer int8 .tflite.
+"""Train the heatface CNN from labelled thermal JPEGs, evaluate it honestly, export full-int8.
 
-    python tools/train.py --data data/synth --out models [--epochs 80] [--quick] [--seed 1]
+    python tools/train.py --data data/synth [--data more/] --out models [--arch s2|all]
+        [--holdout data/newroom/far ...] [--time-budget 600] [--folds 5] [--seed 1] [--quick]
 
-Input: ``<label>.<n>.jpg`` files (the label is the name before the first dot, as Edge Impulse
-reads it). The 8-bit mapping's t_lo/t_hi come from the JPEG COM comments the capture code writes
-(``heatface t_lo=22.0 t_hi=37.0 ...``; default 22/37) and must agree across the dataset.
-Captures come in bursts of near-identical frames; the train/val/test split keeps each burst on
-one side: bursts from ``manifest.csv`` (written by tools/make_faces.py) when present, else
-consecutive numbers in blocks of ``--burst`` per label.
+Input: ``<label>.<n>.jpg`` files (the label is the name before the first dot) and the board's
+``captures.csv`` manifest (tools/make_faces.py writes the same), whose burst column keeps each
+burst's near-identical frames on one side of every split. Without it, consecutive numbers are
+grouped in blocks of ``--block`` and the report says the split is not known to be burst-true.
+Exact and near duplicate images are found and kept together.
 
-Model: a small CNN for a 24x32x1 int8 input built from CONV_2D, MAX_POOL_2D, RESHAPE,
-FULLY_CONNECTED and SOFTMAX only (the ops the pure-MicroPython interpreter implements; the
-export fails if the converter emits anything else). Network input: x = gray8 / 255.
+Evaluation: stratified k-fold cross-validation grouped by burst (by session when every class has
+enough sessions), each fold's model converted to int8 and run on TFLM; the same folds for three
+baselines (majority class, hot-pixel count, logistic regression on pixels). Optional ``--holdout``
+sets (e.g. synthetic new rooms) are scored by every fold's model and baseline. Then the final
+model is trained on all data for the median best epoch count of the folds. ``--arch all`` does
+this for every candidate of tools/architectures.py and keeps the best within the MAC budget.
 
 Output in ``--out`` (``--name`` defaults to heatface): ``<name>.tflite`` (int8 input/output),
-``<name>.labels.txt``, ``<name>.json`` (labels, t_lo, t_hi, input/output quantization, arena
-size measured with the TFLM runtime, input shape, ...), ``report.md`` and ``confusion.png``.
+``<name>.labels.txt``, ``<name>.json`` (labels, t_lo, t_hi, input/output quantization, arena,
+input shape, ops, MACs, CV figures), ``<name>.split.json`` (which file is in which fold),
+``report.md``, ``confusion.png`` and, with several candidates, ``cost.png``.
 """
 
 import argparse
-import contextlib
-import csv
 import json
 import math
 import os
-import re
 import sys
 import time
 
@@ -34,92 +35,21 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np  # noqa: E402
-from PIL import Image, ImageDraw, ImageFont  # noqa: E402
+
+import architectures  # noqa: E402
+import dataset  # noqa: E402
+import evaluate as ev  # noqa: E402
+import tflite_export as tx  # noqa: E402
+import train_report  # noqa: E402
 
 ROWS, COLS = 24, 32
-DEFAULT_T_LO, DEFAULT_T_HI = 22.0, 37.0
-ALLOWED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MEAN",
-               "FULLY_CONNECTED", "RESHAPE", "SOFTMAX")
-_COMMENT_RE = re.compile(r"(t_lo|t_hi|ta|emissivity)=(-?[0-9.]+)")
-
-
-# --------------------------------------------------------------------------- dataset
-
-def parse_comment(comment):
-    """Key/value pairs of a heatface COM comment (bytes or str); {} when absent."""
-    if not comment:
-        return {}
-    if isinstance(comment, bytes):
-        comment = comment.decode("utf-8", "replace")
-    return {k: float(v) for k, v in _COMMENT_RE.findall(comment)}
-
-
-def load_dataset(folder, burst=5):
-    """Read ``<label>.<n>.jpg`` files from ``folder``.
-
-    Returns a dict: ``x`` (N, 24, 32) uint8, ``labels`` (sorted names), ``y`` (N,) label indices,
-    ``groups`` (N,) burst keys, ``files``, ``t_lo``, ``t_hi``.
-    """
-    if not os.path.isdir(folder):
-        raise SystemExit("no dataset folder %r (generate one with: make data)" % folder)
-    names = sorted(n for n in os.listdir(folder) if n.lower().endswith((".jpg", ".jpeg")))
-    if not names:
-        raise SystemExit("no <label>.<n>.jpg files in %r" % folder)
-    manifest = {}
-    mpath = os.path.join(folder, "manifest.csv")
-    if os.path.exists(mpath):
-        with open(mpath) as f:
-            manifest = {row["file"]: "%s:%s" % (row["label"], row["burst"]) for row in csv.DictReader(f)}
-    images, labels_of, groups, ranges = [], [], [], set()
-    for name in names:
-        parts = name.split(".")
-        label = parts[0]
-        with Image.open(os.path.join(folder, name)) as im:
-            meta = parse_comment(im.info.get("comment"))
-            gray = np.asarray(im.convert("L"), dtype=np.uint8)
-        if gray.shape != (ROWS, COLS):
-            raise SystemExit("%s is %dx%d; heatface images are %dx%d"
-                             % (name, gray.shape[1], gray.shape[0], COLS, ROWS))
-        ranges.add((meta.get("t_lo", DEFAULT_T_LO), meta.get("t_hi", DEFAULT_T_HI)))
-        if name in manifest:
-            group = manifest[name]
-        else:
-            n = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else len(groups)
-            group = "%s:%d" % (label, n // burst)
-        images.append(gray)
-        labels_of.append(label)
-        groups.append(group)
-    if len(ranges) > 1:
-        raise SystemExit("the JPEGs were captured with different t_lo/t_hi mappings %s; "
-                         "train on one mapping at a time" % sorted(ranges))
-    labels = sorted(set(labels_of))
-    if len(labels) < 2:
-        raise SystemExit("need at least two labels, found %s" % labels)
-    t_lo, t_hi = ranges.pop()
-    return {"x": np.stack(images), "labels": labels, "y": np.array([labels.index(l) for l in labels_of]),
-            "groups": np.array(groups), "files": names, "t_lo": t_lo, "t_hi": t_hi}
-
-
-def split_bursts(y, groups, seed, fractions=(0.7, 0.15, 0.15)):
-    """Burst-aware stratified split: indices (train, val, test); a burst never straddles two sides."""
-    rng = np.random.default_rng(seed)
-    parts = ([], [], [])
-    for c in np.unique(y):
-        bursts = sorted(set(groups[y == c]))
-        rng.shuffle(bursts)
-        n = len(bursts)
-        n_test = max(1, int(round(fractions[2] * n)))
-        n_val = max(1, int(round(fractions[1] * n)))
-        if n - n_test - n_val < 1:
-            raise SystemExit("label %d has only %d bursts; need at least 3 to split" % (c, n))
-        for side, chosen in enumerate((bursts[n_test + n_val:], bursts[n_test:n_test + n_val], bursts[:n_test])):
-            parts[side].extend(np.flatnonzero(np.isin(groups, chosen) & (y == c)))
-    return tuple(np.array(sorted(p)) for p in parts)
+FOLD_ARENA = 128 * 1024  # fold models only predict on the host: no need to find their smallest arena
+MAC_BUDGET = 150_000  # ~3 M Cortex-M4 instructions per inference with native int8 kernels (issue 10)
 
 
 # --------------------------------------------------------------------------- augmentation
 
-def augment(x, rng, shift=(2.0, 3.0), rot_deg=8.0, zoom=0.1, offset=12.0, noise=3.0):
+def augment(x, rng, shift=(2.0, 3.0), rot_deg=8.0, zoom=0.15, offset=12.0, noise=3.0):
     """Thermal-safe augmentation of (N, 24, 32) uint8 images -> float32 in gray units.
 
     Affine shifts, small rotations and zoom (bilinear, edges replicated), a global offset
@@ -131,12 +61,12 @@ def augment(x, rng, shift=(2.0, 3.0), rot_deg=8.0, zoom=0.1, offset=12.0, noise=
     ang = np.radians(rng.uniform(-rot_deg, rot_deg, n))
     sc = 1.0 + rng.uniform(-zoom, zoom, n)
     ty = rng.uniform(-shift[0], shift[0], n)
-    tx = rng.uniform(-shift[1], shift[1], n)
+    tx_ = rng.uniform(-shift[1], shift[1], n)
     yy, xx = np.mgrid[0:ROWS, 0:COLS].astype(np.float32)
     yc, xc = yy - (ROWS - 1) / 2.0, xx - (COLS - 1) / 2.0
     cos, sin = (np.cos(ang) / sc)[:, None, None], (np.sin(ang) / sc)[:, None, None]
     sy = np.clip(cos * yc - sin * xc + (ROWS - 1) / 2.0 - ty[:, None, None], 0, ROWS - 1)
-    sx = np.clip(sin * yc + cos * xc + (COLS - 1) / 2.0 - tx[:, None, None], 0, COLS - 1)
+    sx = np.clip(sin * yc + cos * xc + (COLS - 1) / 2.0 - tx_[:, None, None], 0, COLS - 1)
     y0 = np.minimum(np.floor(sy).astype(np.int64), ROWS - 2)
     x0 = np.minimum(np.floor(sx).astype(np.int64), COLS - 2)
     fy, fx = sy - y0, sx - x0
@@ -158,298 +88,310 @@ def to_input(gray):
     return (np.asarray(gray, np.float32) / 255.0)[..., None]
 
 
-# --------------------------------------------------------------------------- model
+# --------------------------------------------------------------------------- time budget
 
-def build_model(n_classes, width=8):
-    """The CNN: 3 x (3x3 conv + ReLU + 2x2 max-pool), flatten, dropout, dense softmax."""
+class Clock:
+    """Epoch accounting for a predictable run: an epoch cap per fit from the time budget, and an
+    ETA for the progress lines."""
+
+    def __init__(self, budget_s, fits, max_epochs):
+        self.start = time.time()
+        self.budget = budget_s
+        self.fits_left = fits
+        self.max_epochs = max_epochs
+        self.image_epoch_s = None  # measured seconds per training image per epoch
+        self.provisional = True  # the only measurement so far includes building the graph
+
+    def cap(self, n_images):
+        """Epochs this fit may run so that the remaining fits still fit the budget."""
+        if self.image_epoch_s is None:
+            return self.max_epochs
+        left = self.budget - (time.time() - self.start)
+        per_fit = left / max(1, self.fits_left) / (self.image_epoch_s * n_images)
+        return int(max(3, min(self.max_epochs, per_fit)))
+
+    def record(self, n_images, seconds):
+        rate = seconds / max(1, n_images)
+        self.image_epoch_s = rate if self.image_epoch_s is None else 0.7 * self.image_epoch_s + 0.3 * rate
+
+    def eta(self, epochs_left_this_fit, n_images):
+        if self.image_epoch_s is None:
+            return "?"
+        future = (self.fits_left - 1) * self.cap(n_images)
+        s = (epochs_left_this_fit + future) * self.image_epoch_s * n_images
+        return "%dm%02ds" % divmod(int(s), 60)
+
+
+# --------------------------------------------------------------------------- fitting
+
+def fit(arch, data, fit_idx, val_idx, seed, epochs, patience, clock, tag, progress, lr=2e-3,
+        min_epochs=20, batch=32):
+    """Fit one model with fresh augmentation every epoch; early stopping on ``val_idx`` (best
+    weights kept, ties: lower loss) when it is not empty, else exactly the epochs the clock allows.
+    One Keras fit() call per model: per-call overhead would dominate such small epochs.
+    Returns (model, best_epoch)."""
     import keras
-    from keras import layers
 
-    inp = keras.Input((ROWS, COLS, 1), batch_size=1, name="gray")  # batch 1: Flatten -> RESHAPE only
-    x = inp
-    for mult in (1, 2, 3):
-        x = layers.Conv2D(width * mult, 3, padding="same", activation="relu")(x)
-        x = layers.MaxPooling2D(2)(x)
-    x = layers.Flatten()(x)
-    x = layers.Dropout(0.3)(x)
-    out = layers.Dense(n_classes, activation="softmax")(x)
-    return keras.Model(inp, out, name="heatface")
-
-
-def count_macs(model):
-    """Multiply-accumulates of one inference, from the Keras layers."""
-    macs = 0
-    for layer in model.layers:
-        kind = type(layer).__name__
-        shape = layer.output.shape
-        if kind == "Conv2D":
-            kh, kw = layer.kernel_size
-            macs += shape[1] * shape[2] * shape[3] * kh * kw * layer.input.shape[-1]
-        elif kind == "DepthwiseConv2D":
-            kh, kw = layer.kernel_size
-            macs += shape[1] * shape[2] * shape[3] * kh * kw
-        elif kind == "Dense":
-            macs += layer.input.shape[-1] * shape[-1]
-    return int(macs)
-
-
-def train_model(data, train, val, seed, epochs, patience, progress=print, batch=32, min_epochs=30):
-    """Fit with per-epoch augmentation and early stopping on validation accuracy (best weights kept)."""
-    import keras
-
-    model = build_model(len(data["labels"]))
-    model.compile(optimizer=keras.optimizers.Adam(2e-3), loss="sparse_categorical_crossentropy",
+    model = architectures.build(arch, len(data["labels"]))
+    model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    rng = np.random.default_rng([seed, 17])
-    xv, yv = to_input(data["x"][val]), data["y"][val]
-    best, best_score, best_epoch, waited, history = None, None, 0, 0, []
-    for epoch in range(epochs):
-        t0 = time.time()
-        xa = to_input(augment(data["x"][train], rng))
-        h = model.fit(xa, data["y"][train], batch_size=batch, epochs=1, verbose=0, shuffle=True)
-        vl, va = model.evaluate(xv, yv, batch_size=64, verbose=0)
-        history.append((epoch + 1, h.history["loss"][0], h.history["accuracy"][0], vl, va))
-        progress("epoch %3d  loss %.4f  acc %.3f  val_loss %.4f  val_acc %.3f  (%.1f s)"
-                 % (epoch + 1, h.history["loss"][0], h.history["accuracy"][0], vl, va, time.time() - t0))
-        # keep the best validation accuracy (ties: lower loss); the val split is a few bursts, so
-        # its loss swings with a handful of confident mistakes while accuracy is the steadier signal
-        score = (round(va, 4), -vl)
-        if best_score is None or score > best_score:
-            best, best_score, best_epoch, waited = model.get_weights(), score, epoch + 1, 0
-        else:
-            waited += 1
-            if waited >= patience and epoch + 1 >= min_epochs:
-                progress("early stop: no val improvement for %d epochs" % patience)
-                break
-    model.set_weights(best)
-    progress("best epoch %d: val_acc %.3f val_loss %.4f" % (best_epoch, best_score[0], -best_score[1]))
-    return model, history, best_epoch
+    n = len(fit_idx)
+    state = {"cap": min(epochs, clock.cap(n)), "best": None, "score": None, "best_epoch": 0, "waited": 0,
+             "t0": time.time(), "epochs": 0}
+
+    class Augmented(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.rng = np.random.default_rng([seed, 17])
+            self.on_epoch_end()
+
+        def __len__(self):
+            return (n + batch - 1) // batch
+
+        def on_epoch_end(self):
+            order = self.rng.permutation(fit_idx)
+            self.x, self.y = to_input(augment(data["x"][order], self.rng)), data["y"][order]
+
+        def __getitem__(self, i):
+            return self.x[i * batch:(i + 1) * batch], self.y[i * batch:(i + 1) * batch]
+
+    class Watch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            e = epoch + 1
+            state["epochs"] = e
+            now = time.time()
+            if e == 2 and clock.provisional:  # the first epoch also built the graph: forget it
+                clock.image_epoch_s, clock.provisional = None, False
+            if e > 1 or clock.image_epoch_s is None:
+                clock.record(n, now - state["t0"])
+            state["t0"] = now
+            if e <= 2:
+                state["cap"] = min(epochs, clock.cap(n))
+            line = "%s epoch %3d/%d  loss %.4f  acc %.3f" % (tag, e, state["cap"], logs["loss"], logs["accuracy"])
+            if "val_accuracy" in logs:
+                line += "  val_loss %.4f  val_acc %.3f" % (logs["val_loss"], logs["val_accuracy"])
+                score = (round(logs["val_accuracy"], 4), -logs["val_loss"])
+                if state["score"] is None or score > state["score"]:
+                    state.update(best=self.model.get_weights(), score=score, best_epoch=e, waited=0)
+                else:
+                    state["waited"] += 1
+            else:
+                state["best_epoch"] = e
+            if e % 10 == 0 or e == state["cap"] or e == 1:
+                progress("%s  ETA %s" % (line, clock.eta(state["cap"] - e, n)))
+            if e >= state["cap"]:
+                self.model.stop_training = True
+            elif "val_accuracy" in logs and state["waited"] >= patience and e >= min(min_epochs, state["cap"]):
+                progress("%s early stop at epoch %d (best %d)" % (tag, e, state["best_epoch"]))
+                self.model.stop_training = True
+
+    val = (to_input(data["x"][val_idx]), data["y"][val_idx]) if len(val_idx) else None
+    model.fit(Augmented(), epochs=epochs, validation_data=val, verbose=0, callbacks=[Watch()])
+    if state["epochs"] >= state["cap"] and state["cap"] < epochs:
+        progress("%s stopped at %d epochs by the time budget" % (tag, state["cap"]))
+    clock.fits_left -= 1
+    if state["best"] is not None:
+        model.set_weights(state["best"])
+    return model, state["best_epoch"]
 
 
-# --------------------------------------------------------------------------- export
+def int8_model(model, data, idx, seed):
+    """The full-int8 .tflite of ``model``, calibrated on images ``idx``."""
+    return tx.convert_int8(model, tx.representative_set(data["x"][idx], np.random.default_rng(seed)))
 
-def convert_int8(model, representative):
-    """Full-integer conversion (int8 input and output) with a representative dataset."""
+
+def predict_int8(tfl, arena, gray):
+    scores, latency = tx.tflm_predict(tfl, arena, gray)
+    return scores.argmax(1), latency
+
+
+def cross_validate(arch, data, folds, holdouts, seed, epochs, patience, clock, progress, lr=2e-3):
+    """Every fold: fit on the others (inner burst-true validation for early stopping), convert to
+    int8, predict the held-out fold and each holdout set with TFLM."""
+    res = {"arch": arch, "fold_acc": [], "fold_float_acc": [], "best_epochs": [], "collapsed": [],
+           "pred": np.zeros(len(data["y"]), int), "holdout": {h[0]: [] for h in holdouts}}
+    for k, (tr, te) in enumerate(folds):
+        fit_idx, val_idx = ev.inner_split(data["y"], data["groups"], tr, seed + k)
+        model, best_epoch = fit(arch, data, fit_idx, val_idx, seed + k, epochs, patience, clock,
+                                "%s fold %d/%d" % (arch, k + 1, len(folds)), progress, lr)
+        res["best_epochs"].append(best_epoch)
+        fpred = np.argmax(model.predict(to_input(data["x"][te]), batch_size=64, verbose=0), axis=1)
+        res["fold_float_acc"].append(float(np.mean(fpred == data["y"][te])))
+        tfl, arena = int8_model(model, data, tr, seed), FOLD_ARENA
+        pred, _ = predict_int8(tfl, arena, data["x"][te])
+        res["pred"][te] = pred
+        res["fold_acc"].append(float(np.mean(pred == data["y"][te])))
+        if any(w.startswith("COLLAPSED") for w in ev.model_warnings(data["y"][te], pred, data["labels"])):
+            res["collapsed"].append(k + 1)
+        for name, hx, hy in holdouts:
+            hp, _ = predict_int8(tfl, arena, hx)
+            res["holdout"][name].append(float(np.mean(hp == hy)))
+        progress("%s fold %d/%d: int8 accuracy %.3f on %d held-out images (%d bursts)"
+                 % (arch, k + 1, len(folds), res["fold_acc"][-1], len(te), len(set(data["groups"][te]))))
+    res["cv"] = ev.summary(res["fold_acc"])
+    res["cv_float"] = ev.summary(res["fold_float_acc"])
+    res["holdout"] = {k: ev.summary(v) for k, v in res["holdout"].items()}
+    res["macs"] = architectures.count_macs(architectures.build(arch, len(data["labels"])))
+    return res
+
+
+def _cv_worker(job):
+    """One candidate's cross-validation in its own process (see :func:`compare`)."""
+    import keras
     import tensorflow as tf
 
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = lambda: ([representative[i:i + 1]] for i in range(len(representative)))
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = tf.int8
-    conv.inference_output_type = tf.int8
-    with _quiet_fds():
-        return conv.convert()
+    arch, data, folds, hold, seed, epochs, patience, budget, lr = job
+    tf.get_logger().setLevel("ERROR")
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    clock = Clock(budget, len(folds), epochs)
+    return cross_validate(arch, data, folds, hold, seed, epochs, patience, clock,
+                          lambda line: print(line, flush=True), lr)
 
 
-def model_ops(tflite_bytes):
-    """Names of the builtin operators a .tflite flatbuffer uses, in operator-code order."""
-    from tflite_micro import runtime
-    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
+def compare(archs, data, folds, hold, seed, epochs, patience, budget, lr):
+    """Cross-validate every candidate on the same folds, one process each (they run side by side
+    on the available cores; each has the whole budget for its folds)."""
+    import concurrent.futures
+    import multiprocessing
 
-    names = {v: k for k, v in vars(fb.BuiltinOperator).items() if not k.startswith("_")}
-    model = runtime.convert_bytearray_to_object(bytearray(tflite_bytes))
-    return [names.get(runtime.get_builtin_code_from_operator_code(oc), "UNKNOWN")
-            for oc in model.operatorCodes]
-
-
-def check_ops(tflite_bytes):
-    """Raise with a clear message if the model uses an op the pure interpreter lacks."""
-    ops = model_ops(tflite_bytes)
-    bad = [o for o in ops if o not in ALLOWED_OPS]
-    if bad:
-        raise SystemExit("the converted model uses %s, which heatface's interpreter does not implement "
-                         "(allowed: %s)" % (", ".join(bad), ", ".join(ALLOWED_OPS)))
-    return ops
+    jobs = [(a, data, folds, hold, seed, epochs, patience, budget, lr) for a in archs]
+    with concurrent.futures.ProcessPoolExecutor(len(jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_cv_worker, jobs))
 
 
-@contextlib.contextmanager
-def _quiet_fds():
-    """Silence C-level stdout/stderr (TFLM and the converter print straight to the fds)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 1)
-        os.dup2(null, 2)
-        yield
-    finally:
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in saved + [null]:
-            os.close(fd)
+def choose(results):
+    """The candidate to ship: within the MAC budget, the best mean of CV and new-room accuracy;
+    candidates within 0.01 of it: the cheapest."""
+    def score(r):
+        parts = [r["cv"]["mean"]] + [h["mean"] for h in r["holdout"].values()]
+        return sum(parts) / len(parts)
+
+    pool = [r for r in results if r["macs"] <= MAC_BUDGET] or results
+    top = max(score(r) for r in pool)
+    return min((r for r in pool if score(r) >= top - ev.BEAT_MARGIN), key=lambda r: r["macs"])
 
 
-def tflm_interpreter(tflite_bytes, arena_size):
-    """A TFLM interpreter, or None when ``arena_size`` is too small."""
-    from tflite_micro import runtime
+# --------------------------------------------------------------------------- data
 
-    try:
-        with _quiet_fds():
-            it = runtime.Interpreter.from_bytes(bytes(tflite_bytes), arena_size=arena_size)
-            it.set_input(np.zeros((1, ROWS, COLS, 1), np.int8), 0)
-            it.invoke()
-        return it
-    except RuntimeError:
-        return None
-
-
-def measure_arena(tflite_bytes, hi=256 * 1024):
-    """The smallest arena (bytes, 16-byte steps) TFLM needs to allocate and invoke the model."""
-    lo = 0
-    if tflm_interpreter(tflite_bytes, hi) is None:
-        raise SystemExit("TFLM cannot run the model even with a %d-byte arena" % hi)
-    while hi - lo > 16:
-        mid = (lo + hi) // 2 // 16 * 16
-        if tflm_interpreter(tflite_bytes, mid) is None:
-            lo = mid
-        else:
-            hi = mid
-    return hi
+def load_holdouts(paths, data, block):
+    """[(name, x, y)] for each holdout folder, labels mapped onto the training labels."""
+    out = []
+    for path in paths:
+        h = dataset.load_images([path], block)
+        if (h["t_lo"], h["t_hi"]) != (data["t_lo"], data["t_hi"]):
+            raise SystemExit("%s uses t_lo/t_hi %.1f/%.1f, the training data %.1f/%.1f"
+                             % (path, h["t_lo"], h["t_hi"], data["t_lo"], data["t_hi"]))
+        unknown = sorted(set(h["labels"]) - set(data["labels"]))
+        if unknown:
+            raise SystemExit("%s has labels %s the training data lacks" % (path, unknown))
+        y = np.array([data["labels"].index(h["labels"][c]) for c in h["y"]])
+        out.append((os.path.basename(os.path.normpath(path)), h["x"], y))
+    return out
 
 
-def quantize_input(gray, scale, zero_point):
-    """int8 network input for gray8 images (x = gray / 255), rounded and clamped."""
-    q = np.round(np.asarray(gray, np.float32) / 255.0 / scale) + zero_point
-    return np.clip(q, -128, 127).astype(np.int8)[..., None]
-
-
-def tflm_predict(tflite_bytes, arena_size, gray):
-    """Run TFLM on gray8 images (N, 24, 32); returns (int8 scores (N, C), seconds per inference)."""
-    it = tflm_interpreter(tflite_bytes, arena_size)
-    if it is None:
-        raise RuntimeError("TFLM failed with an arena of %d bytes" % arena_size)
-    q = it.get_input_details(0)["quantization_parameters"]
-    xq = quantize_input(gray, float(q["scales"][0]), int(q["zero_points"][0]))
-    outs = []
-    t0 = time.perf_counter()
-    for i in range(len(xq)):
-        it.set_input(xq[i:i + 1], 0)
-        it.invoke()
-        outs.append(np.array(it.get_output(0)).reshape(-1))
-    dt = (time.perf_counter() - t0) / max(1, len(xq))
-    return np.stack(outs), dt
-
-
-# --------------------------------------------------------------------------- report
-
-def confusion(y_true, y_pred, n):
-    m = np.zeros((n, n), dtype=int)
-    for t, p in zip(y_true, y_pred):
-        m[t, p] += 1
-    return m
-
-
-def precision_recall(m):
-    tp = np.diag(m).astype(float)
-    prec = np.divide(tp, m.sum(0), out=np.zeros_like(tp), where=m.sum(0) > 0)
-    rec = np.divide(tp, m.sum(1), out=np.zeros_like(tp), where=m.sum(1) > 0)
-    return prec, rec
-
-
-def confusion_png(m, labels, path, cell=64):
-    """Write the confusion matrix (rows = true, columns = predicted) as a PNG with Pillow."""
-    n = len(labels)
-    margin = 70
-    img = Image.new("RGB", (margin + n * cell + 10, margin + n * cell + 10), "white")
-    d = ImageDraw.Draw(img)
-    font = ImageFont.load_default()
-    row_sums = np.maximum(m.sum(1, keepdims=True), 1)
-    for i in range(n):
-        for j in range(n):
-            frac = m[i, j] / row_sums[i, 0]
-            shade = int(255 - 200 * frac)
-            x0, y0 = margin + j * cell, margin + i * cell
-            d.rectangle([x0, y0, x0 + cell - 1, y0 + cell - 1],
-                        fill=(shade, shade, 255) if i == j else (255, shade, shade), outline="gray")
-            d.text((x0 + cell // 2 - 8, y0 + cell // 2 - 6), str(m[i, j]), fill="black", font=font)
-        d.text((4, margin + i * cell + cell // 2 - 6), labels[i][:10], fill="black", font=font)
-        d.text((margin + i * cell + 4, margin - 16), labels[i][:10], fill="black", font=font)
-    d.text((margin, 6), "predicted ->", fill="black", font=font)
-    d.text((4, margin - 30), "true", fill="black", font=font)
-    img.save(path)
-
-
-def write_report(path, info):
-    """Markdown report next to the model."""
-    lines = ["# heatface model report", "",
-             "Dataset: `%s` (%d images, labels %s), t_lo/t_hi %.1f/%.1f degC."
-             % (info["data"], info["n_images"], ", ".join(info["labels"]), info["t_lo"], info["t_hi"]),
-             "Burst-aware split (train/val/test images): %d / %d / %d; seed %d; %d epochs (best at %d); "
-             "training wall time %.1f s (whole run %.1f s)." % (
-                 info["n_train"], info["n_val"], info["n_test"], info["seed"], info["epochs_run"],
-                 info["best_epoch"], info["train_seconds"], info["total_seconds"]),
-             "", "## Test split", "",
-             "| metric | value |", "|---|---|",
-             "| float accuracy | %.4f |" % info["float_accuracy"],
-             "| int8 accuracy (TFLM) | %.4f |" % info["int8_accuracy"],
-             "| int8/float agreement | %.4f |" % info["agreement"],
-             "| model bytes (.tflite) | %d |" % info["model_bytes"],
-             "| arena bytes (TFLM, host, minimum) | %d |" % info["arena_min"],
-             "| arena bytes (metadata, with margin) | %d |" % info["arena_size"],
-             "| MACs per inference | %d |" % info["macs"],
-             "| parameters | %d |" % info["params"],
-             "| TFLM latency on the host | %.3f ms |" % (info["latency_s"] * 1000),
-             "| ops | %s |" % ", ".join(info["ops"]),
-             "", "## Per class (int8, test split)", "",
-             "| label | precision | recall | support |", "|---|---|---|---|"]
-    for lab, p, r, s in zip(info["labels"], info["precision"], info["recall"], info["support"]):
-        lines.append("| %s | %.4f | %.4f | %d |" % (lab, p, r, s))
-    lines += ["", "## Confusion matrix (int8, rows = true, columns = predicted)", "",
-              "| true \\ predicted | " + " | ".join(info["labels"]) + " |",
-              "|---" * (len(info["labels"]) + 1) + "|"]
-    for lab, row in zip(info["labels"], info["confusion"]):
-        lines.append("| %s | %s |" % (lab, " | ".join(str(v) for v in row)))
-    lines += ["", "![confusion matrix](confusion.png)", ""]
-    with open(path, "w") as f:
-        f.write("\n".join(lines))
+def choose_groups(data, k):
+    """Group by session when every class has k sessions or more (real captures over several
+    days), else by burst. Returns (groups, what)."""
+    sessions = data["sessions"]
+    if all(sessions != "") and min(ev.groups_per_class(data["y"], sessions).values()) >= k:
+        return sessions, "session"
+    return data["groups"], "burst"
 
 
 # --------------------------------------------------------------------------- main
 
-def run(data_dir, out_dir, name="heatface", epochs=300, patience=40, seed=1, quick=False,
-        burst=5, progress=print):
-    """Train, export and report; returns the metadata dict written to ``<name>.json``."""
+def run(data_dir, out_dir, name="heatface", epochs=300, patience=40, seed=1, quick=False, block=10,
+        progress=print, arch=architectures.DEFAULT, folds=None, time_budget=600.0, holdouts=(), lr=2e-3):
+    """Cross-validate, train the final model on all data, export and report; returns the metadata
+    dict written to ``<name>.json``."""
     import keras
     import tensorflow as tf
 
     start = time.time()
+    tf.get_logger().setLevel("ERROR")  # fold after fold of predict() retraces; that is expected
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
-    data = load_dataset(data_dir, burst)
-    train, val, test = split_bursts(data["y"], data["groups"], seed)
-    progress("data: %d images, labels %s, t_lo/t_hi %.1f/%.1f, split %d/%d/%d (bursts kept together)"
-             % (len(data["y"]), data["labels"], data["t_lo"], data["t_hi"], len(train), len(val), len(test)))
+    dirs = [data_dir] if isinstance(data_dir, str) else list(data_dir)
+    data = dataset.load_images(dirs, block)
+    for note in data["notes"]:
+        progress("note: " + note)
+    data["groups"], findings = ev.merge_duplicates(data["x"], data["y"], data["groups"], data["files"])
+    per_class = ev.groups_per_class(data["y"], data["groups"])
+    k = folds or (5 if len(data["y"]) <= 2000 else 3)
+    k = min(k, min(per_class.values()))
+    if k < 2:
+        raise SystemExit("too few bursts: %s; cross-validation needs at least 2 bursts per label "
+                         "(press the button several times, at different moments)"
+                         % ", ".join("%s %d" % (data["labels"][c], n) for c, n in per_class.items()))
+    groups, group_kind = choose_groups(data, k)
+    data_warn = ev.data_warnings(data["y"], data["labels"], data["groups"], findings, data["burst_true"])
+    for w in data_warn:
+        progress("WARNING: " + w)
+    hold = load_holdouts(holdouts, data, block)
+    archs = list(architectures.CANDIDATES) if arch == "all" else [arch]
     if quick:
         epochs, patience = min(epochs, 3), 3
-    t0 = time.time()
-    model, history, best_epoch = train_model(data, train, val, seed, epochs, patience, progress,
-                                             min_epochs=min(30, epochs))
-    train_seconds = time.time() - t0
+    progress("data: %d images, labels %s, %d bursts, t_lo/t_hi %.1f/%.1f; %d-fold CV grouped by %s; "
+             "%s; budget %.0f s" % (len(data["y"]), data["labels"], len(set(data["groups"])), data["t_lo"],
+                                    data["t_hi"], k, group_kind, ", ".join(archs), time_budget))
+    cv_folds = ev.grouped_folds(data["y"], groups, k, seed)
+    clock = Clock(time_budget, k + 1, epochs)
+    if len(archs) == 1:
+        results = [cross_validate(archs[0], data, cv_folds, hold, seed, epochs, patience, clock, progress, lr)]
+    else:
+        results = compare(archs, data, cv_folds, hold, seed, epochs, patience, time_budget * k / (k + 1), lr)
+    chosen = choose(results)
+    baselines = ev.cv_baselines(data["x"], data["y"], cv_folds, hold)
+    model_warn = ev.model_warnings(data["y"], chosen["pred"], data["labels"])
+    if chosen["collapsed"]:
+        model_warn.append("COLLAPSED MODEL in fold(s) %s of %d: one class for every held-out image"
+                          % (",".join(map(str, chosen["collapsed"])), k))
+    for w in model_warn:
+        progress("WARNING: " + w)
+    verdict = ev.baseline_verdict(chosen["cv"], baselines)
+    progress(verdict.replace("**", ""))
 
-    xt, yt = data["x"][test], data["y"][test]
-    float_pred = np.argmax(model.predict(to_input(xt), batch_size=1, verbose=0), axis=1)
-    float_acc = float(np.mean(float_pred == yt))
-
-    rep_idx = np.random.default_rng(seed).permutation(train)[:200]
-    # a 0..255 ramp pins the input range to [0, 1]: input scale 1/255, zero point -128, so the
-    # device's int8 input is simply gray - 128, whatever the dataset's brightest pixel
-    ramp = np.linspace(0, 255, ROWS * COLS).reshape(1, ROWS, COLS)
-    tfl = convert_int8(model, to_input(np.concatenate([ramp, data["x"][rep_idx]])))
-    ops = check_ops(tfl)
-    arena_min = measure_arena(tfl)
+    final_epochs = max(1, int(np.median(chosen["best_epochs"])))
+    clock.fits_left = 1
+    clock.budget = max(clock.budget, time.time() - clock.start + time_budget / (k + 1))
+    everything = np.arange(len(data["y"]))
+    model, _ = fit(chosen["arch"], data, everything, np.array([], int), seed, final_epochs, patience,
+                   clock, "%s final" % chosen["arch"], progress, lr)
+    tfl = int8_model(model, data, everything, seed)
+    tx.check_ops(tfl)
+    arena_min = tx.measure_arena(tfl)
     arena_size = int(math.ceil((arena_min + 1024) / 512.0) * 512)  # margin for 32-bit targets' alignment
-    scores, latency = tflm_predict(tfl, arena_size, xt)
-    int8_pred = np.argmax(scores, axis=1)
-    int8_acc = float(np.mean(int8_pred == yt))
-    m = confusion(yt, int8_pred, len(data["labels"]))
-    prec, rec = precision_recall(m)
+    meta = export(out_dir, name, tfl, data, arena_size, arena_min, model, chosen, k, group_kind, seed)
+    final_hold = {}
+    for hname, hx, hy in hold:
+        final_hold[hname] = float(np.mean(predict_int8(tfl, arena_size, hx)[0] == hy))
+    _, latency = predict_int8(tfl, arena_size, data["x"][:50])
+    with open(os.path.join(out_dir, name + ".split.json"), "w") as f:  # not deployed (tools/deploy.mk)
+        json.dump({"group_by": group_kind, "folds": [[data["files"][i] for i in te] for _, te in cv_folds]},
+                  f, indent=1)
+    report = {
+        "data": ", ".join(dirs), "labels": data["labels"], "y": data["y"], "groups": data["groups"],
+        "sessions": data["sessions"], "burst_true": data["burst_true"], "t_lo": data["t_lo"], "t_hi": data["t_hi"],
+        "k": k, "group_kind": group_kind, "folds": cv_folds, "warnings": data_warn + model_warn,
+        "verdict": verdict, "results": results, "chosen": chosen, "baselines": baselines,
+        "holdout_sizes": {h[0]: len(h[2]) for h in hold}, "final_holdout": final_hold,
+        "meta": meta, "latency_s": latency, "final_epochs": final_epochs, "seed": seed,
+        "budget_s": time_budget, "total_s": time.time() - start, "findings": len(findings)}
+    train_report.write(out_dir, report)
+    progress("CV int8 accuracy %.3f +- %.3f over %d folds (%s); model %d bytes, arena %d bytes, %d MACs, "
+             "TFLM %.3f ms" % (chosen["cv"]["mean"], chosen["cv"]["std"], k, chosen["arch"], len(tfl),
+                               arena_size, meta["macs"], latency * 1e3))
+    progress("wrote %s/%s.{tflite,labels.txt,json,split.json}, report.md in %.1f s total"
+             % (out_dir, name, time.time() - start))
+    return meta
 
-    it = tflm_interpreter(tfl, arena_size)
+
+def export(out_dir, name, tfl, data, arena_size, arena_min, model, chosen, k, group_kind, seed):
+    """Write the model, labels and metadata; return the metadata."""
+    it = tx.tflm_interpreter(tfl, arena_size)
     qi = it.get_input_details(0)["quantization_parameters"]
     qo = it.get_output_details(0)["quantization_parameters"]
-
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, name + ".tflite"), "wb") as f:
         f.write(tfl)
@@ -461,49 +403,41 @@ def run(data_dir, out_dir, name="heatface", epochs=300, patience=40, seed=1, qui
         "output_scale": float(qo["scales"][0]), "output_zero_point": int(qo["zero_points"][0]),
         "arena_size": arena_size, "arena_min_host": arena_min,
         "input_shape": [1, ROWS, COLS, 1], "input": "gray8 / 255 (heatface.grayscale.to_gray8 with t_lo/t_hi)",
-        "ops": ops, "model_bytes": len(tfl), "macs": count_macs(model), "params": int(model.count_params()),
-        "test_float_accuracy": float_acc, "test_int8_accuracy": int8_acc, "seed": seed,
+        "arch": chosen["arch"], "ops": tx.model_ops(tfl), "model_bytes": len(tfl),
+        "macs": architectures.count_macs(model), "params": int(model.count_params()),
+        "cv_int8_accuracy": chosen["cv"]["mean"], "cv_int8_accuracy_std": chosen["cv"]["std"],
+        "cv_folds": k, "cv_grouped_by": group_kind, "seed": seed,
     }
     with open(os.path.join(out_dir, name + ".json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")
-    split = {"train": [data["files"][i] for i in train], "val": [data["files"][i] for i in val],
-             "test": [data["files"][i] for i in test]}
-    with open(os.path.join(out_dir, name + ".split.json"), "w") as f:
-        json.dump(split, f, indent=1)
-    confusion_png(m, data["labels"], os.path.join(out_dir, "confusion.png"))
-    write_report(os.path.join(out_dir, "report.md"), {
-        "data": data_dir, "n_images": len(data["y"]), "labels": data["labels"], "t_lo": data["t_lo"],
-        "t_hi": data["t_hi"], "n_train": len(train), "n_val": len(val), "n_test": len(test), "seed": seed,
-        "epochs_run": len(history), "best_epoch": best_epoch, "train_seconds": train_seconds,
-        "total_seconds": time.time() - start,
-        "float_accuracy": float_acc, "int8_accuracy": int8_acc,
-        "agreement": float(np.mean(int8_pred == float_pred)), "model_bytes": len(tfl),
-        "arena_min": arena_min, "arena_size": arena_size, "macs": meta["macs"], "params": meta["params"],
-        "latency_s": latency, "ops": ops, "precision": prec, "recall": rec, "support": m.sum(1),
-        "confusion": m.tolist()})
-    progress("test accuracy: float %.4f, int8 %.4f; model %d bytes, arena %d bytes (min %d), %d MACs, "
-             "TFLM %.3f ms" % (float_acc, int8_acc, len(tfl), arena_size, arena_min, meta["macs"], latency * 1e3))
-    progress("wrote %s/%s.{tflite,labels.txt,json,split.json}, report.md, confusion.png in %.1f s total"
-             % (out_dir, name, time.time() - start))
     return meta
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", default="data/synth", help="folder of <label>.<n>.jpg (default data/synth)")
+    ap.add_argument("--data", action="append", help="folder of <label>.<n>.jpg + captures.csv (repeatable)")
     ap.add_argument("--out", default="models", help="output folder (default models)")
     ap.add_argument("--name", default="heatface", help="model base name (default heatface)")
-    ap.add_argument("--epochs", type=int, default=300, help="maximum epochs (300)")
+    ap.add_argument("--arch", default=architectures.DEFAULT,
+                    help="architecture: %s, or all to compare (default %s)"
+                         % (", ".join(architectures.CANDIDATES), architectures.DEFAULT))
+    ap.add_argument("--holdout", action="append", default=[],
+                    help="extra test folder scored by every fold (e.g. data/newroom/far; repeatable)")
+    ap.add_argument("--epochs", type=int, default=300, help="maximum epochs per fit (300)")
     ap.add_argument("--patience", type=int, default=40, help="early-stopping patience in epochs (40)")
+    ap.add_argument("--folds", type=int, default=None, help="CV folds (default 5, 3 above 2,000 images)")
+    ap.add_argument("--time-budget", type=float, default=600.0,
+                    help="seconds for the whole training; epochs are capped to fit (600)")
     ap.add_argument("--seed", type=int, default=1, help="random seed (1)")
-    ap.add_argument("--burst", type=int, default=5,
-                    help="captures per burst when there is no manifest.csv (5)")
-    ap.add_argument("--quick", action="store_true", help="at most 3 epochs (tests, smoke runs)")
+    ap.add_argument("--block", type=int, default=10,
+                    help="burst length assumed for files missing from captures.csv (10)")
+    ap.add_argument("--quick", action="store_true", help="at most 3 epochs per fit (smoke runs)")
     args = ap.parse_args(argv)
-    run(args.data, args.out, args.name, args.epochs, args.patience, args.seed, args.quick, args.burst,
-        progress=lambda s: print(s, flush=True))
+    run(args.data or ["data/synth"], args.out, args.name, args.epochs, args.patience, args.seed, args.quick,
+        args.block, progress=lambda s: print(s, flush=True), arch=args.arch, folds=args.folds,
+        time_budget=args.time_budget, holdouts=args.holdout)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

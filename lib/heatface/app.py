@@ -87,6 +87,8 @@ class App:
             from heatface.stream import Link
 
             self.link = Link(serial)
+        if self.camera is not None and self.camera.warning:
+            self.status = self.camera.warning
         if config.get("record_sd"):
             self.use_recorder().start_card(self)
 

@@ -103,9 +103,15 @@ class Camera:
         self.mirror = bool(config.get("mirror", False))
         self.flip = bool(config.get("flip", False))
         self.markers = bool(config.get("markers", False))
+        self.warning = None  # a bad setting, for the status line (the app keeps running)
         alarm = config.get("alarm_c")
+        if alarm is not None and (isinstance(alarm, bool) or not isinstance(alarm, (int, float))):
+            self.warning = "config: alarm_c = %r is not a temperature; alarm off" % (alarm,)
+            print("heatface:", self.warning)
+            alarm = None
         self.alarm_c = None if alarm is None else float(alarm)
-        self.alarm_ms = config.get("alarm_ms", 250)
+        alarm_ms = config.get("alarm_ms", 250)
+        self.alarm_ms = alarm_ms if isinstance(alarm_ms, int) and alarm_ms > 0 else 250
         self.frozen = False
         self.alarm_on = False  # some pixel above alarm_c in the last frame
         self.hot = self.cold = 0  # pixel indices in the shown frame

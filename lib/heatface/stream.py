@@ -63,6 +63,8 @@ class Framer:
         """One message of type ``kind`` (a one-letter str) whose payload is ``parts`` concatenated
         (bytes-like objects: bytes, bytearray, array), ``n`` bytes in all (the caller knows it:
         ``len()`` of an array counts items)."""
+        if n > 0xFFFF:
+            raise ValueError("a message payload holds at most 65535 bytes, got %d" % n)
         head = self._head
         head[4] = ord(kind)
         head[5] = n & 0xFF
@@ -99,6 +101,7 @@ class StdioSerial:
         self._flush = getattr(self._out, "flush", None)
         self._poll = select.poll()
         self._poll.register(sys.stdin, select.POLLIN)
+        self._ipoll = getattr(self._poll, "ipoll", None)  # MicroPython: polls without allocating
         self._line = bytearray()
 
     def write(self, buf):
@@ -108,10 +111,17 @@ class StdioSerial:
         if self._flush is not None:
             self._flush()
 
+    def _ready(self):
+        if self._ipoll is None:
+            return bool(self._poll.poll(0))
+        for _ in self._ipoll(0):
+            return True
+        return False
+
     def read_line(self):
         """A complete input line (str, without the newline), or None when none is waiting."""
         for _ in range(128):  # bounded: a flood of input cannot stall the frame loop
-            if not self._poll.poll(0):
+            if not self._ready():
                 return None
             c = self._in.read(1)
             if not c:
@@ -136,6 +146,7 @@ class Link:
 
     def __init__(self, serial):
         self.serial = serial
+        self._flush = getattr(serial, "flush", None)  # looked up once: no bound method per frame
         self.framer = Framer(serial)
         self.streaming = False
         self.raw = False
@@ -150,13 +161,19 @@ class Link:
             if line is None:
                 break
             self.command(app, line)
-        if self.streaming:
-            if frame_shown:
-                self.send_frame(app)
-            self.send_info(app)
-        flush = getattr(self.serial, "flush", None)
-        if flush is not None:
-            flush()
+        try:
+            if self.streaming:
+                if frame_shown:
+                    self.send_frame(app)
+                self.send_info(app)
+            if self._flush is not None:
+                self._flush()
+        except OSError as exc:  # the PC went away mid-message: stop sending, keep the app running
+            self.streaming = False
+            if self.raw:
+                app.recorder.stop(self.framer)
+                self.raw = False
+            app.status = "PC link: %s" % exc
 
     def command(self, app, line):
         """Carry out one command line; unknown lines are ignored (they may be REPL noise)."""

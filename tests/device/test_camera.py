@@ -2,6 +2,7 @@
 """Hottest/coldest markers, degC/degF, mirror and flip, freeze and the alarm, on the simulated
 board under both runtimes; the viper kernels against their plain twins."""
 
+import gc
 from array import array
 
 from heatface import camera
@@ -138,6 +139,18 @@ def test_alarm_flashes_and_beeps():
     events = board._buzzer.events
     assert [on for _, on in events[:4]] == [True, False, True, False], events
     assert board._buzzer.is_on == (board.lcd.pixel(1, 1) == camera.ALARM_COLOR)
+    # one simulated board at a time: its LCD alone is 153,600 bytes of the heap
+    app = board = cam = events = None
+    gc.collect()
     quiet, qboard = _app(alarm_c=40.0)
     quiet.run(max_frames=10)
     assert not quiet.camera.alarm_on and qboard._buzzer.events == []
+
+
+def test_bad_alarm_settings_turn_the_alarm_off_not_the_app():
+    app, _ = _app(alarm_c="hot", alarm_ms=-5, units="K")
+    app.run(max_frames=2)
+    cam = app.camera
+    assert cam.alarm_c is None and not cam.alarm_on and cam.alarm_ms == 250 and cam.unit == "C"
+    assert "alarm_c = 'hot' is not a temperature" in cam.warning
+    assert app.renderer.overlay._last[3] == cam.warning  # on the status line

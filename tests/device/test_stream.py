@@ -13,6 +13,7 @@ from heatface.config import DEFAULTS
 from heatface.stream import FRAME_BYTES, FRAME_META, MAGIC, Framer, parse_command
 from heatface_sim.board import Board
 from heatface_sim.recording import decode_header, decode_subpage, read_messages
+from mptest import IS_MICROPYTHON, skip
 
 CARD = "out/test_stream_card"
 try:
@@ -124,3 +125,41 @@ def test_raw_subpages_over_the_link():
     serial.host_send("HF raw 0")
     app.run(max_frames=6)  # commands are read after each frame: the next frame is still sent
     assert [k for k, _ in _messages(serial)].count("R") == 6
+
+
+def test_an_idle_link_allocates_nothing_per_frame():
+    import gc
+
+    if not IS_MICROPYTHON:
+        skip("heap use is measured on the MicroPython runtime")
+    app, board = _app(start_mode="live", sim_lcd_record=False)
+    app.run(max_frames=20)
+    gc.collect()
+    before = gc.mem_alloc()
+    app.run(max_frames=60)
+    gc.collect()
+    assert gc.mem_alloc() - before <= 0, gc.mem_alloc() - before
+
+
+class _BrokenSerial:
+    def write(self, buf):
+        raise OSError(5)
+
+    def read_line(self):
+        return None
+
+
+def test_a_broken_link_stops_streaming_not_the_app():
+    app, board = _app(start_mode="live")
+    from heatface.stream import Link
+
+    app.link = Link(_BrokenSerial())
+    app.link.command(app, "HF stream 1")
+    app.run(max_frames=3)
+    assert app.frames == 3 and not app.link.streaming
+    assert app.status.startswith("PC link:"), app.status
+    try:
+        Framer(io.BytesIO()).send("I", 70000, b"")  # the length is checked before anything is sent
+        assert False, "an oversized payload must be refused"
+    except ValueError:
+        pass

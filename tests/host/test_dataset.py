@@ -151,3 +151,78 @@ def test_export_naming(tmp_path):
     split = dataset.read_split(str(split_csv))
     tests = {(k[0], k[1]) for k, v in split.items() if v == "test"}
     assert len(os.listdir(out / "testing")) == len(tests)
+
+
+# --------------------------------------------------------------------------- training's view
+
+def _board_folder(folder, bursts_per_label=6, burst=10, seed=0):
+    """A card as the board writes it: heatface.storage saves bursts of ``burst`` frames (a press
+    and its long-press frames) and captures.csv; each burst is a scene, its frames differ by
+    sensor noise only, so frames of one burst are near twins."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    st = Storage(str(folder), tuple(PLAN))
+    assert st.start(), st.status
+    truth = {}
+    for round_ in range(bursts_per_label):
+        for label in PLAN:
+            scene = rng.integers(20, 230, (24, 32)).astype(float)
+            first = None
+            for k in range(burst):
+                frame = np.clip(scene + rng.normal(0, 2, scene.shape), 0, 255).astype(np.uint8)
+                buf = io.BytesIO()
+                Image.fromarray(frame).save(buf, "JPEG", quality=95)
+                name = st.save(label, buf.getvalue(), burst=k > 0, ta=25.0)
+                first = st.last_n if k == 0 else first
+                truth[name] = (label, first)
+    return truth
+
+
+def test_board_captures_cross_validate_burst_true_and_duplicates_are_found(tmp_path):
+    """Acceptance (issue 13): bursts of 10 with captures.csv; no test or validation image shares a
+    burst with training, in any fold; copies of a file are found and kept with their original."""
+    import numpy as np
+
+    import evaluate as ev
+
+    truth = _board_folder(tmp_path)
+    shutil.copyfile(tmp_path / "face0.3.jpg", tmp_path / "face0.3 - Copy.jpg")  # Windows Explorer copy
+    shutil.copyfile(tmp_path / "env.12.jpg", tmp_path / "env.900.jpg")  # renamed copy, not in the manifest
+    data = dataset.load_images([str(tmp_path)])
+    assert data["burst_true"] is False  # the copies are not in captures.csv
+    groups, findings = ev.merge_duplicates(data["x"], data["y"], data["groups"], data["files"])
+    pairs = {tuple(sorted(os.path.basename(p) for p in f[1:3])) for f in findings}
+    assert pairs == {("face0.3 - Copy.jpg", "face0.3.jpg"), ("env.12.jpg", "env.900.jpg")}
+    assert {f[0] for f in findings} == {"exact"}
+    warnings = ev.data_warnings(data["y"], data["labels"], groups, findings, data["burst_true"])
+    assert any("duplicates across bursts: 2 exact" in w for w in warnings)
+    burst_of = {os.path.basename(f): truth.get(os.path.basename(f)) for f in data["files"]}
+    burst_of["face0.3 - Copy.jpg"] = truth["face0.3.jpg"]
+    burst_of["env.900.jpg"] = truth["env.12.jpg"]
+    assert len(set(groups)) == len(set(truth.values())) == 18  # one group per real burst
+    folds = ev.grouped_folds(data["y"], groups, 5, seed=1)
+    names = np.array([os.path.basename(f) for f in data["files"]])
+    for tr, te in folds:
+        fit, val = ev.inner_split(data["y"], groups, tr, seed=2)
+        train_bursts = {burst_of[n] for n in names[fit]}
+        assert not train_bursts & {burst_of[n] for n in names[te]}
+        assert not train_bursts & {burst_of[n] for n in names[val]}
+        assert len(val) and len(te) and sorted(np.concatenate([fit, val, te])) == list(range(len(names)))
+        assert set(data["y"][te]) == {0, 1, 2}
+
+
+def test_manifest_any_encoding_extra_columns_and_reboots(tmp_path):
+    # cp1252 from a spreadsheet, with a header and a column appended after the board's six
+    lines = ["name,label,n,burst,ta,ms,extra", "jörg.0.jpg,jörg,0,0,24.50,9000,x",
+             "jörg.1.jpg,jörg,1,0,24.50,9500,y", "jörg.2.jpg,jörg,2,2,21.00,300,z", "jörg.3.jpg,jö"]
+    (tmp_path / "captures.csv").write_bytes("\r\n".join(lines).encode("cp1252"))
+    rows = dataset.read_manifest(str(tmp_path / "captures.csv"))
+    assert sorted(rows) == ["jörg.0.jpg", "jörg.1.jpg", "jörg.2.jpg"]
+    assert rows["jörg.1.jpg"] == {"burst": 0, "ta": 24.5, "ms": 9500, "boot": 0}
+    assert rows["jörg.2.jpg"]["boot"] == 1  # the ms clock went back: the board restarted
+    (tmp_path / "captures.csv").write_bytes(("\ufeff" + "\n".join(lines[:3])).encode("utf-8"))
+    assert sorted(dataset.read_manifest(str(tmp_path / "captures.csv"))) == ["jörg.0.jpg", "jörg.1.jpg"]
+    (tmp_path / "captures.csv").write_bytes(b"\xff\xfe\x00garbage\x81\x8d,\n")
+    assert dataset.read_manifest(str(tmp_path / "captures.csv")) == {}
+    assert dataset.main(["stats", str(tmp_path)]) == 1  # no images: says so, no traceback

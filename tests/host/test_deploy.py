@@ -136,9 +136,12 @@ def test_deploy_session_pull_end_to_end(tmp_path):
 
         out = make(tmp_path, "pull", "PORT=" + board.port, "PULL_DIR=" + str(pulled))
         assert "pull: %d new file(s)" % len(written) in out, out
-        assert sorted(os.listdir(pulled)) == sorted(written)
+        assert sorted(os.listdir(pulled)) == sorted(list(written) + ["captures.csv"])
         for name, digest in written.items():
             assert sha256(pulled / name) == digest, name
+        # the manifest always comes along (make train reads the bursts from it), merged line by line
+        manifest = (pulled / "captures.csv").read_bytes()
+        assert manifest == open(os.path.join(board.sd, "captures.csv"), "rb").read()
 
         # pulling again never overwrites a local file, and says what it skipped
         (pulled / "face0.0.jpg").write_bytes(b"edited locally")
@@ -146,6 +149,7 @@ def test_deploy_session_pull_end_to_end(tmp_path):
         assert "pull: 0 new file(s)" in out
         assert "skipped %d" % len(written) in out and "face0.0.jpg" in out
         assert (pulled / "face0.0.jpg").read_bytes() == b"edited locally"
+        assert (pulled / "captures.csv").read_bytes() == manifest  # nothing new: no line repeated
 
 
 def test_deploy_mpy_replaces_py_and_imports(tmp_path):

@@ -1,25 +1,37 @@
-"""Training and int8 export: a tiny generated set, a few epochs, then check every exported artefact."""
+"""Training, honest evaluation and int8 export: tiny generated sets, a few epochs, every artefact checked."""
 
 import json
 import os
 import re
+import subprocess
 
 import numpy as np
 import pytest
 from PIL import Image
 
+import architectures
+import dataset
+import evaluate as ev
 import make_faces as mf
+import tflite_export as tx
 import train
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     data = str(tmp_path_factory.mktemp("data"))
+    newroom = str(tmp_path_factory.mktemp("newroom") / "far")
     out = str(tmp_path_factory.mktemp("model"))
     mf.generate(data, per_label=30, n_identities=2, seed=1, burst=5)
+    mf.generate(newroom, per_label=10, n_identities=2, seed=1, burst=5, room="far", session_seed=9)
     logs = []
-    meta = train.run(data, out, name="tiny", epochs=3, seed=1, quick=True, progress=logs.append)
-    return {"data": data, "out": out, "meta": meta, "logs": logs}
+    meta = train.run(data, out, name="tiny", epochs=3, seed=1, quick=True, folds=3, progress=logs.append,
+                     holdouts=[newroom])
+    with open(os.path.join(out, "report.md")) as f:
+        report = f.read()
+    return {"data": data, "newroom": newroom, "out": out, "meta": meta, "logs": logs, "report": report}
 
 
 def read(trained, suffix, mode="r"):
@@ -38,16 +50,17 @@ def test_exported_files_and_metadata(trained):
     assert 0 < meta["arena_min_host"] <= meta["arena_size"] <= 32 * 1024
     tfl = read(trained, ".tflite", "rb")
     assert len(tfl) == meta["model_bytes"] <= 32 * 1024
-    assert any(l.startswith("epoch   3") for l in trained["logs"])
+    assert meta["arch"] == architectures.DEFAULT and meta["cv_folds"] == 3
+    assert any(re.match(r"s2 fold 1/3 epoch +3/3 .* ETA \d+m\d\ds$", l) for l in trained["logs"])
     assert os.path.exists(os.path.join(trained["out"], "confusion.png"))
 
 
 def test_op_list_and_int8_io(trained):
     tfl = read(trained, ".tflite", "rb")
-    ops = train.model_ops(tfl)
-    assert set(ops) <= set(train.ALLOWED_OPS), ops
+    ops = tx.model_ops(tfl)
+    assert set(ops) <= set(tx.ALLOWED_OPS), ops
     assert "CONV_2D" in ops and "FULLY_CONNECTED" in ops
-    it = train.tflm_interpreter(tfl, trained["meta"]["arena_size"])
+    it = tx.tflm_interpreter(tfl, trained["meta"]["arena_size"])
     assert it is not None
     assert it.get_input_details(0)["dtype"] == np.int8
     assert list(it.get_input_details(0)["shape"]) == [1, 24, 32, 1]
@@ -58,28 +71,58 @@ def test_op_list_and_int8_io(trained):
 def test_arena_is_the_smallest_that_works(trained):
     tfl = read(trained, ".tflite", "rb")
     n = trained["meta"]["arena_min_host"]
-    assert train.tflm_interpreter(tfl, n) is not None
-    assert train.tflm_interpreter(tfl, n - 32) is None
+    assert tx.tflm_interpreter(tfl, n) is not None
+    assert tx.tflm_interpreter(tfl, n - 32) is None
 
 
-def test_report_numbers_recomputed_from_saved_model(trained):
+def test_folds_are_burst_true_and_cover_everything(trained):
+    folds = json.loads(read(trained, ".split.json"))
+    assert folds["group_by"] == "burst"
+    rows = {r["name"]: r for r in (dict(zip(mf.MANIFEST_HEADER.strip().split(","), l.split(",")))
+                                    for l in open(os.path.join(trained["data"], "captures.csv")).read().split("\n")[1:] if l)}
+    seen = set()
+    bursts_of = []
+    for files in folds["folds"]:
+        names = [os.path.basename(f) for f in files]
+        assert not seen & set(names)
+        seen |= set(names)
+        bursts_of.append({(rows[n]["label"], rows[n]["burst"]) for n in names})
+    assert seen == set(rows)
+    for i in range(len(bursts_of)):
+        for j in range(i + 1, len(bursts_of)):
+            assert not bursts_of[i] & bursts_of[j]
+
+
+def test_report_states_cv_spread_baselines_and_new_rooms(trained):
+    report = trained["report"]
+    assert "3-fold cross-validation grouped by burst" in report
+    assert "**18 independent bursts**" in report
+    acc = r"([0-9.]+) ± ([0-9.]+) \(([0-9.]+)–([0-9.]+)\)"
+    m = re.search(r"\| CNN `s2`, int8 \(TFLM\) \| " + acc, report)
+    assert m and float(m.group(1)) == pytest.approx(trained["meta"]["cv_int8_accuracy"], abs=1e-3)
+    for name in ("majority class", "hot-pixel count", "logistic regression"):
+        assert re.search(r"\| baseline: %s \| %s \|" % (name, acc), report), name
+    assert re.search(r"baseline: majority class \| 0\.333 ± 0\.000", report)
+    section = report.split("## New rooms")[1].split("##")[0]
+    assert re.search(r"\| far \| 30 \| %s \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ \|"
+                     % acc, section), section
+    pooled = re.findall(r"^\| (env|face0|face1) \| (\d+) \| (\d+) \| (\d+) \|$", report, re.M)
+    assert np.array([[int(v) for v in r[1:]] for r in pooled]).sum() == 90
+
+
+def test_cnn_cv_accuracy_recomputed_from_folds(trained):
+    """The per-fold figures average to the reported mean; the shipped model scores the new room
+    as the report says."""
     meta = trained["meta"]
     tfl = read(trained, ".tflite", "rb")
-    split = json.loads(read(trained, ".split.json"))
-    assert not set(split["test"]) & set(split["train"])
-    gray = np.stack([np.asarray(Image.open(os.path.join(trained["data"], f))) for f in split["test"]])
-    truth = np.array([meta["labels"].index(f.split(".")[0]) for f in split["test"]])
-    scores, _ = train.tflm_predict(tfl, meta["arena_size"], gray)
-    acc = float(np.mean(scores.argmax(1) == truth))
-    assert acc == pytest.approx(meta["test_int8_accuracy"])
-    with open(os.path.join(trained["out"], "report.md")) as f:
-        report = f.read()
-    assert float(re.search(r"int8 accuracy \(TFLM\) \| ([0-9.]+)", report).group(1)) == pytest.approx(acc, abs=1e-4)
-    assert int(re.search(r"model bytes \(.tflite\) \| (\d+)", report).group(1)) == len(tfl)
-    rows = re.findall(r"^\| (env|face0|face1) \| (\d+) \| (\d+) \| (\d+) \|$", report, re.M)
-    m = np.array([[int(v) for v in r[1:]] for r in rows])
-    assert m.shape == (3, 3) and m.sum() == len(truth)
-    assert np.trace(m) / m.sum() == pytest.approx(acc)
+    folds = re.search(r"best epochs per fold: ([0-9,]+)", trained["report"])
+    assert folds and len(folds.group(1).split(",")) == 3
+    h = dataset.load_images([trained["newroom"]])
+    labels = meta["labels"]
+    truth = np.array([labels.index(h["labels"][c]) for c in h["y"]])
+    scores, _ = tx.tflm_predict(tfl, meta["arena_size"], h["x"])
+    got = float(np.mean(scores.argmax(1) == truth))
+    assert re.search(r"\| accuracy on new room far \| %.3f \|" % got, trained["report"].split("## The shipped model")[1])
 
 
 def test_tflm_matches_tf_lite_reference(trained):
@@ -88,7 +131,7 @@ def test_tflm_matches_tf_lite_reference(trained):
 
     tfl = read(trained, ".tflite", "rb")
     gray = np.random.default_rng(0).integers(0, 256, (8, 24, 32), dtype=np.uint8)
-    tflm, _ = train.tflm_predict(tfl, trained["meta"]["arena_size"], gray)
+    tflm, _ = tx.tflm_predict(tfl, trained["meta"]["arena_size"], gray)
     ref = tf.lite.Interpreter(model_content=tfl,
                               experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
     ref.allocate_tensors()
@@ -100,42 +143,118 @@ def test_tflm_matches_tf_lite_reference(trained):
         assert diff.max() <= 1, (ref.get_tensor(out)[0], tflm[i])
 
 
+# --------------------------------------------------------------------------- a model that learns nothing
+
+def _constant_arch(n_classes):
+    """A "model" whose output ignores its input: it always answers class 0 (a collapsed model)."""
+    import keras
+    from keras import layers
+
+    inp = keras.Input((24, 32, 1), batch_size=1)
+    x = layers.Conv2D(2, 3, strides=4, activation="relu")(inp)
+    x = layers.Flatten()(x)
+    bias = [4.0] + [0.0] * (n_classes - 1)
+    out = layers.Dense(n_classes, activation="softmax",
+                       kernel_initializer=keras.initializers.RandomNormal(stddev=1e-4),
+                       bias_initializer=keras.initializers.Constant(bias), trainable=False)(x)
+    return keras.Model(inp, out)
+
+
+def _warm_blobs(folder, bursts=5, burst=4):
+    """``person``: a warm blob somewhere on a cool, noisy background; ``empty``: the background
+    alone. Counting warm pixels tells them apart. Bursts and captures.csv as the board writes them."""
+    rng = np.random.default_rng(3)
+    lines = [mf.MANIFEST_HEADER.strip()]
+    yy, xx = np.mgrid[0:24, 0:32]
+    for label in ("empty", "person"):
+        for b in range(bursts):
+            cy, cx, r = rng.uniform(6, 18), rng.uniform(8, 24), rng.uniform(3, 6)
+            for k in range(burst):
+                n = b * burst + k
+                img = rng.normal(40, 6, (24, 32))
+                if label == "person":
+                    img += 170 * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * r * r))
+                Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(
+                    str(folder / ("%s.%d.jpg" % (label, n))), quality=95)
+                lines.append("%s.%d.jpg,%s,%d,%d,22.00,%d" % (label, n, label, n, b * burst, 1000 * len(lines)))
+    (folder / "captures.csv").write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="module")
+def collapsed(tmp_path_factory):
+    """Faces vs empty rooms, where counting warm pixels separates the classes, and a CNN that
+    cannot learn: the report must say the CNN does not beat the threshold and warn of the collapse."""
+    data = tmp_path_factory.mktemp("data2")
+    out = str(tmp_path_factory.mktemp("model2"))
+    _warm_blobs(data)
+    logs = []
+    saved = dict(architectures.CANDIDATES)
+    architectures.CANDIDATES["constant"] = _constant_arch
+    try:
+        train.run(str(data), out, name="flat", epochs=1, seed=1, quick=True, folds=2, progress=logs.append,
+                  arch="constant")
+    finally:
+        architectures.CANDIDATES.clear()
+        architectures.CANDIDATES.update(saved)
+    with open(os.path.join(out, "report.md")) as f:
+        return {"report": f.read(), "logs": logs}
+
+
+def test_report_says_when_the_cnn_does_not_beat_the_threshold(collapsed):
+    report = collapsed["report"]
+    m = re.search(r"\*\*The CNN does not beat the [a-z -]*hot-pixel count[a-z -]* baselines?\*\* "
+                  r"\(CNN ([0-9.]+) vs .*hot-pixel count ([0-9.]+)", report)
+    assert m, report[:900]
+    assert float(m.group(1)) == 0.5 and float(m.group(2)) >= 0.9
+    assert report.index("does not beat") < report.index("## What the figures mean")  # prominent
+    assert any("does not beat" in l for l in collapsed["logs"])
+
+
+def test_collapsing_model_is_warned_about(collapsed):
+    warnings = collapsed["report"].split("## Warnings")[1].split("\n\n")[1]
+    assert "COLLAPSED MODEL: it answers 'empty' for 40 of 40 images" in warnings
+    assert "recall 0 for person" in warnings
+    assert any(l.startswith("WARNING: COLLAPSED MODEL") for l in collapsed["logs"])
+
+
+# --------------------------------------------------------------------------- pieces
+
 def test_macs_match_hand_count():
-    model = train.build_model(3, width=8)
+    model = architectures.build("base8", 3)
     expect = (24 * 32 * 8 * 9 * 1) + (12 * 16 * 16 * 9 * 8) + (6 * 8 * 24 * 9 * 16) + (3 * 4 * 24 * 3)
-    assert train.count_macs(model) == expect
+    assert architectures.count_macs(model) == expect
+    sep = architectures.build("sep", 3)
+    expect = (12 * 16 * 8 * 9) + (12 * 16 * 8 * 9 + 12 * 16 * 16 * 8) + (6 * 8 * 16 * 9 + 6 * 8 * 24 * 16) + 3 * 4 * 24 * 3
+    assert architectures.count_macs(sep) == expect
+    for name in architectures.CANDIDATES:
+        if name != "base8":
+            assert architectures.count_macs(architectures.build(name, 3)) <= train.MAC_BUDGET, name
 
 
 def test_check_ops_rejects_unsupported(monkeypatch):
-    monkeypatch.setattr(train, "model_ops", lambda data: ["CONV_2D", "ADD"])
+    monkeypatch.setattr(tx, "model_ops", lambda data: ["CONV_2D", "ADD"])
     with pytest.raises(SystemExit, match="ADD"):
-        train.check_ops(b"")
+        tx.check_ops(b"")
 
 
-def test_parse_comment_and_dataset_rules(tmp_path):
-    assert train.parse_comment(b"heatface t_lo=20.0 t_hi=35.5 ta=24.1 emissivity=0.95") == {
-        "t_lo": 20.0, "t_hi": 35.5, "ta": 24.1, "emissivity": 0.95}
-    assert train.parse_comment(None) == {}
-    img = Image.fromarray(np.zeros((24, 32), np.uint8))
-    img.save(str(tmp_path / "cat.1.jpg"), comment=b"heatface t_lo=22.0 t_hi=37.0")
-    img.save(str(tmp_path / "dog.x.1.jpg"))  # no comment: the 22/37 default
-    data = train.load_dataset(str(tmp_path))
-    assert data["labels"] == ["cat", "dog"] and (data["t_lo"], data["t_hi"]) == (22.0, 37.0)
-    img.save(str(tmp_path / "cat.2.jpg"), comment=b"heatface t_lo=20.0 t_hi=37.0")
-    with pytest.raises(SystemExit, match="different t_lo/t_hi"):
-        train.load_dataset(str(tmp_path))
+def test_choose_prefers_the_cheapest_near_the_best_within_budget():
+    def r(arch, macs, cv, hold):
+        return {"arch": arch, "macs": macs, "cv": {"mean": cv}, "holdout": {"far": {"mean": hold}}}
+
+    big = r("big", 400_000, 1.0, 1.0)
+    good = r("good", 120_000, 0.95, 0.9)
+    cheap = r("cheap", 60_000, 0.95, 0.895)
+    bad = r("bad", 30_000, 0.5, 0.5)
+    assert train.choose([big, good, cheap, bad]) is cheap
+    assert train.choose([big]) is big  # nothing within budget: the best there is
 
 
-def test_split_keeps_bursts_together_and_stratifies():
-    y = np.repeat([0, 1, 2], 60)
-    groups = np.array(["%d:%d" % (c, i // 6) for c, i in zip(y, np.tile(np.arange(60), 3))])
-    tr, va, te = train.split_bursts(y, groups, seed=3)
-    assert len(tr) + len(va) + len(te) == 180
-    sides = [set(groups[s]) for s in (tr, va, te)]
-    assert not (sides[0] & sides[1] or sides[0] & sides[2] or sides[1] & sides[2])
-    for s in (tr, va, te):
-        assert set(y[s]) == {0, 1, 2}
-    assert np.array_equal(train.split_bursts(y, groups, seed=3)[2], te)
+def test_clock_caps_epochs_to_the_budget():
+    clock = train.Clock(budget_s=100.0, fits=4, max_epochs=300)
+    assert clock.cap(500) == 300  # nothing measured yet
+    clock.record(500, 0.5)  # 1 ms per image-epoch
+    assert 45 <= clock.cap(500) <= 50  # 100 s / 4 fits / 0.5 s per epoch
+    assert clock.eta(10, 500).endswith("s")
 
 
 def test_augment_keeps_range_and_identity_when_disabled():
@@ -145,7 +264,68 @@ def test_augment_keeps_range_and_identity_when_disabled():
     assert np.allclose(same, x, atol=1e-3)
     aug = train.augment(x, rng)
     assert aug.shape == x.shape and aug.min() >= 0 and aug.max() <= 255
-    # a pure shift moves content by whole pixels
-    shifted = train.augment(x, np.random.default_rng(1), shift=(1e-9, 1e-9), rot_deg=0, zoom=0, offset=0,
-                            noise=0)
-    assert np.allclose(shifted, x, atol=1e-3)
+
+
+def test_make_train_refuses_a_missing_data_folder(tmp_path):
+    """make train DATA=<typo> fails without generating anything or touching models/."""
+    before = os.path.getmtime(os.path.join(ROOT, "models", "heatface.tflite"))
+    typo = str(tmp_path / "dat")
+    res = subprocess.run(["make", "-s", "train", "DATA=" + typo, "OUT=" + str(tmp_path / "m")], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert res.returncode != 0
+    assert "no data folder" in res.stderr and "make data" in res.stderr
+    assert not os.path.exists(typo) and not os.path.exists(str(tmp_path / "m"))
+    assert os.path.getmtime(os.path.join(ROOT, "models", "heatface.tflite")) == before
+    os.mkdir(typo)  # an empty folder is an error too
+    with pytest.raises(SystemExit, match="no <label>.<n>.jpg files"):
+        dataset.load_images([typo])
+    with pytest.raises(SystemExit, match="no data folder"):
+        train.run(str(tmp_path / "nope"), str(tmp_path / "m"), progress=lambda s: None)
+
+
+def test_dataset_rules(tmp_path):
+    img = Image.fromarray(np.zeros((24, 32), np.uint8))
+    img.save(str(tmp_path / "cat.1.jpg"), comment=b"heatface t_lo=22.0 t_hi=37.0")
+    img.save(str(tmp_path / "dog.x.1.jpg"))  # no comment: the 22/37 default
+    data = dataset.load_images([str(tmp_path)])
+    assert data["labels"] == ["cat", "dog"] and (data["t_lo"], data["t_hi"]) == (22.0, 37.0)
+    assert not data["burst_true"]
+    img.save(str(tmp_path / "cat.2.jpg"), comment=b"heatface t_lo=20.0 t_hi=37.0")
+    with pytest.raises(SystemExit, match="different t_lo/t_hi.*cat.2.jpg"):
+        dataset.load_images([str(tmp_path)])
+
+
+def test_unreadable_image_error_names_the_file(tmp_path):
+    Image.fromarray(np.zeros((24, 32), np.uint8)).save(str(tmp_path / "cat.1.jpg"))
+    good = (tmp_path / "cat.1.jpg").read_bytes()
+    (tmp_path / "dog.1.jpg").write_bytes(good[:40])  # truncated
+    with pytest.raises(SystemExit, match=r"dog\.1\.jpg: not a readable JPEG"):
+        dataset.load_images([str(tmp_path)])
+    (tmp_path / "dog.1.jpg").write_bytes(b"hello")
+    with pytest.raises(SystemExit, match=r"dog\.1\.jpg: not a readable JPEG"):
+        dataset.load_images([str(tmp_path)])
+    Image.fromarray(np.zeros((10, 10), np.uint8)).save(str(tmp_path / "dog.1.jpg"))
+    with pytest.raises(SystemExit, match=r"dog\.1\.jpg is 10x10"):
+        dataset.load_images([str(tmp_path)])
+
+
+def test_too_few_bursts_is_an_error(tmp_path):
+    mf.generate(str(tmp_path), per_label=5, n_identities=1, seed=1, burst=5)  # one burst per label
+    with pytest.raises(SystemExit, match="too few bursts"):
+        train.run(str(tmp_path), str(tmp_path / "m"), progress=lambda s: None)
+
+
+def test_warnings_on_data():
+    y = np.array([0] * 200 + [1] * 15)
+    groups = np.array(["a:%d" % (i // 10) for i in range(200)] + ["b:%d" % (i // 5) for i in range(15)])
+    w = ev.data_warnings(y, ["env", "face0"], groups, [], True)
+    assert any("class imbalance: env 200, face0 15" in s for s in w)
+    assert any("too few bursts per class" in s and "face0 3" in s for s in w)
+    pred = np.array([0] * 215)
+    w = ev.model_warnings(y, pred, ["env", "face0"])
+    assert any("recall 0 for face0" in s for s in w)
+    assert not any("COLLAPSED" in s for s in w)  # the truth is 93% env: answering env is not a collapse
+    balanced = np.array([0] * 50 + [1] * 50)
+    assert any("COLLAPSED" in s for s in ev.model_warnings(balanced, np.zeros(100, int), ["a", "b"]))
+    assert ev.model_warnings(balanced, balanced, ["a", "b"]) == []
+    assert any("NOT known to be burst-true" in s for s in ev.data_warnings(y, ["env", "face0"], groups, [], False))

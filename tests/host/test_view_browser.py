@@ -87,7 +87,7 @@ def view():
     sim_dir = os.path.join(OUT, "sim")
     log = open(os.path.join(OUT, "make-view.log"), "wb")
     proc = subprocess.Popen(["make", "--no-print-directory", "view", "SIM=1", "VIEW_HTTP=%d" % port,
-                             "VIEW_DIR=" + sim_dir], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                             "VIEW_DIR=" + sim_dir, "VIEW_REC=" + os.path.join(OUT, "rec")], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     url = "http://127.0.0.1:%d/" % port
     try:
@@ -100,7 +100,7 @@ def view():
                 return False
 
         _wait("the view to receive frames", up, timeout=300)
-        yield url, os.path.join(sim_dir, "sd")
+        yield url, os.path.join(sim_dir, "sd"), os.path.join(OUT, "rec")
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # view.py closes the link and the virtual board
         try:
@@ -136,7 +136,7 @@ def browser():
 
 
 def test_page_shows_the_frame_readout_and_captures_on_the_card(view, browser):
-    url, card = view
+    url, card, rec_dir = view
     page = browser
     page.call("Page.enable")
     page.call("Page.navigate", url=url)
@@ -180,3 +180,20 @@ def test_page_shows_the_frame_readout_and_captures_on_the_card(view, browser):
     assert data[:2] == b"\xff\xd8" and b"heatface t_lo=22.0 t_hi=37.0" in data
     _wait("the board's status on the page",
           lambda: page.js("document.getElementById('status').textContent") == "Saved face0.0.jpg")
+    # record on the PC: the page's button, some subpages, stop; the file replays through the driver
+    page.click(*page.centre("record"))
+    _wait("the recording to start", lambda: page.js("document.getElementById('recinfo').textContent")
+          .endswith("subpages") and int(page.js("document.getElementById('recinfo').textContent")
+                                        .split(": ")[-1].split()[0]) >= 4, timeout=60)
+    page.click(*page.centre("record"))
+    _wait("the recording to stop", lambda: page.js("document.getElementById('record').textContent")
+          == "record on PC")
+    names = os.listdir(rec_dir)
+    assert len(names) == 1 and names[0].endswith(".hfr"), names
+    from heatface_sim.recording import read_recording, replay_frames
+
+    rec = read_recording(os.path.join(rec_dir, names[0]))
+    assert rec.settings["board"] == "sim" and len(list(rec.subpages())) >= 4
+    rec.close()
+    frames = [t[1][0] for t in replay_frames(os.path.join(rec_dir, names[0]))]
+    assert len(frames) >= 1 and 15.0 < frames[0] < 40.0

@@ -22,11 +22,10 @@ if os.path.isdir(data):
     make_faces._clear_previous(data)
 make_faces.generate(data)
 generated = time.time()
-meta = train.run(data, os.path.join(work, "model"), "heatface", 300, 40, 1, False, 5,
-                 progress=lambda s: None)
+meta = train.run(data, os.path.join(work, "model"), "heatface", progress=lambda s: None)
 done = time.time()
 print("BENCH data_generate_s %.1f" % (generated - start))
 print("BENCH train_wall_s %.1f" % (done - generated))
-print("BENCH train_int8_test_accuracy %.4f" % meta["test_int8_accuracy"])
+print("BENCH train_cv_int8_accuracy %.4f" % meta["cv_int8_accuracy"])
 print("BENCH model_bytes %d" % meta["model_bytes"])
 print("BENCH model_arena_bytes %d" % meta["arena_min_host"])

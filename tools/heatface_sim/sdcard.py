@@ -15,12 +15,11 @@ bytes), :meth:`SimCard.set_readonly` (read-only card).
 import os
 import sys
 
-from heatface.storage import mount_sd, umount_sd
+from heatface.sdmount import mount_sd, umount_sd
 
 IS_MICROPYTHON = sys.implementation.name == "micropython"
 
 _EIO = 5
-_EEXIST = 17
 _ENOSPC = 28
 _EROFS = 30
 BLOCK_SIZE = 512
@@ -82,6 +81,85 @@ class RamBlockDevice:
         return 0
 
 
+class PowerCut(BaseException):
+    """The simulated power went off (a BaseException, so no ``except Exception`` handles it)."""
+
+
+class ImageBlockDevice:
+    """A block device over a disk-image file (e.g. made by ``mkfs.vfat``), for power-cut tests.
+
+    Writes go straight to the file, one block at a time, so the file always holds exactly what a
+    card would after the last completed block write. :meth:`cut_after` makes the power fail
+    after that many more block writes: that write raises :class:`PowerCut` and the device is
+    dead (later writes are dropped silently, as with no power, reads return zeros). ``undo``
+    (a dict shared across the devices of one trial) keeps each block's original content, so
+    :meth:`rollback` restores the image; ``writes`` counts single-block writes.
+    """
+
+    def __init__(self, path, block_size=BLOCK_SIZE, undo=None):
+        self.block_size = block_size
+        self._f = open(path, "r+b")
+        self._f.seek(0, 2)
+        self._blocks = self._f.tell() // block_size
+        self.undo = {} if undo is None else undo
+        self.writes = 0
+        self._cut_at = None
+        self.dead = False
+
+    def cut_after(self, writes):
+        """Power fails after ``writes`` more block writes (None: never)."""
+        self._cut_at = None if writes is None else self.writes + writes
+
+    def readblocks(self, block, buf, offset=0):
+        if self.dead:
+            for i in range(len(buf)):
+                buf[i] = 0
+            return
+        self._f.seek(block * self.block_size + offset)
+        self._f.readinto(buf)
+
+    def writeblocks(self, block, buf, offset=0):
+        if self.dead:  # first: no allocation, as FatFs may flush from a finaliser (heap locked)
+            return
+        bs = self.block_size
+        if offset:  # a partial block: FatFs never does this, littlefs-style callers might
+            whole = bytearray(bs)
+            self.readblocks(block, whole)
+            whole[offset:offset + len(buf)] = buf
+            block, buf = block, whole
+        mv = memoryview(buf)
+        for i in range(len(buf) // bs):
+            if self._cut_at is not None and self.writes >= self._cut_at:
+                self.dead = True
+                raise PowerCut()
+            b = block + i
+            if b not in self.undo:
+                old = bytearray(bs)
+                self._f.seek(b * bs)
+                self._f.readinto(old)
+                self.undo[b] = old
+            self._f.seek(b * bs)
+            self._f.write(mv[i * bs:(i + 1) * bs])  # unbuffered: no flush (which fsyncs)
+            self.writes += 1
+
+    def rollback(self):
+        """Put back every block written since ``undo`` was empty."""
+        for b in self.undo:
+            self._f.seek(b * self.block_size)
+            self._f.write(self.undo[b])
+        self.undo.clear()
+
+    def close(self):
+        self._f.close()
+
+    def ioctl(self, op, arg):
+        if op == 4:  # block count
+            return self._blocks
+        if op == 5:  # block size
+            return self.block_size
+        return 0
+
+
 class _FaultFile:
     """A host file opened for writing through :class:`FaultFs` (unbuffered, so sizes are true)."""
 
@@ -135,38 +213,36 @@ class _FaultFile:
 
 class FaultFs:
     """The file-system interface of :class:`heatface.storage.OsFs` on a host folder, raising the
-    errors a FAT card would (EIO when pulled, EROFS read-only, ENOSPC full, EEXIST on rename)."""
+    errors a FAT card would (EIO when pulled, EROFS read-only, ENOSPC full, EEXIST on create)."""
 
     def __init__(self, card):
         self._card = card
 
-    def listdir(self, path):
+    def names(self, path):
         self._card.check(False)
-        return os.listdir(path)
+        return iter(os.listdir(path))
 
     def open(self, path, mode):
-        writing = "w" in mode or "a" in mode or "+" in mode
+        writing = "w" in mode or "a" in mode or "+" in mode or "x" in mode
         self._card.check(writing)
         if writing:
             return _FaultFile(self._card, open(path, mode, buffering=0))
         return open(path, mode)
 
+    def create(self, path):
+        return self.open(path, "xb")
+
+    def size(self, path):
+        self._card.check(False)
+        return os.stat(path)[6]
+
     def remove(self, path):
         self._card.check(True)
         os.remove(path)
 
-    def rename(self, old, new):
-        self._card.check(True)
-        if os.path.exists(new):
-            raise OSError(_EEXIST, os.strerror(_EEXIST))
-        os.rename(old, new)
-
     def mkdir(self, path):
         self._card.check(True)
         os.mkdir(path)
-
-    def sync(self):
-        self._card.check(True)
 
 
 def _read_folder(path, skip):
@@ -185,11 +261,11 @@ _serial = [0]
 class SimCard:
     """One simulated SD card; ``root`` is where its files appear (the captures folder).
 
-    ``blocks`` sizes the MicroPython RAM card (512-byte blocks; 64 blocks leave 30 data clusters
+    ``blocks`` sizes the MicroPython RAM card (512-byte blocks; 128 blocks leave 94 data clusters
     of 512 bytes after FAT12's fixed root directory). Call :meth:`close` when done.
     """
 
-    def __init__(self, blocks=64, present=True):
+    def __init__(self, blocks=128, present=True):
         _serial[0] += 1
         self.present = present
         self.readonly = False
@@ -299,7 +375,7 @@ class SimCard:
         with open(self.root + "/" + name, "wb") as f:
             f.write(data)
 
-    def files(self, skip=("filler.bin",)):
+    def files(self, skip=("filler.bin", ".heatface.jnl")):
         """Every file in the card's root as name -> bytes (folders and ``skip`` left out), read as
         a PC would after pulling the card: on MicroPython through a fresh read-only mount of the
         block device, with the faults suspended."""

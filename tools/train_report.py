@@ -1,0 +1,193 @@
+"""report.md, confusion.png and cost.png for a training run (tools/train.py)."""
+
+import os
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+import evaluate as ev
+
+# Cortex-M4F figures of a model (tools/model_cost.py on the emulated board fills them in)
+CM4_KEYS = ("cm4_form", "cm4_infer_instr_pure", "cm4_infer_instr_native", "cm4_infer_ms_pure", "cm4_infer_ms_native",
+            "cm4_heap_bytes_pure", "cm4_heap_bytes_native")
+
+
+def confusion_png(m, labels, path, cell=64):
+    """Write the confusion matrix (rows = true, columns = predicted) as a PNG with Pillow."""
+    n = len(labels)
+    margin = 70
+    img = Image.new("RGB", (margin + n * cell + 10, margin + n * cell + 10), "white")
+    d = ImageDraw.Draw(img)
+    font = ImageFont.load_default()
+    row_sums = np.maximum(m.sum(1, keepdims=True), 1)
+    for i in range(n):
+        for j in range(n):
+            shade = int(255 - 200 * m[i, j] / row_sums[i, 0])
+            x0, y0 = margin + j * cell, margin + i * cell
+            d.rectangle([x0, y0, x0 + cell - 1, y0 + cell - 1],
+                        fill=(shade, shade, 255) if i == j else (255, shade, shade), outline="gray")
+            d.text((x0 + cell // 2 - 8, y0 + cell // 2 - 6), str(m[i, j]), fill="black", font=font)
+        d.text((4, margin + i * cell + cell // 2 - 6), labels[i][:10], fill="black", font=font)
+        d.text((margin + i * cell + 4, margin - 16), labels[i][:10], fill="black", font=font)
+    d.text((margin, 6), "predicted ->", fill="black", font=font)
+    d.text((4, margin - 30), "true", fill="black", font=font)
+    img.save(path)
+
+
+def cost_png(points, path, budget=None, w=560, h=360):
+    """Accuracy (y, mean with a +-std bar) against cost (x, MACs, log scale) for each candidate;
+    ``points``: [(name, macs, mean, std)]. A dashed line marks ``budget`` MACs."""
+    img = Image.new("RGB", (w, h), "white")
+    d = ImageDraw.Draw(img)
+    font = ImageFont.load_default()
+    left, right, top, bottom = 60, w - 20, 20, h - 40
+    macs = [p[1] for p in points] + ([budget] if budget else [])
+    lo, hi = np.log10(min(macs) / 1.5), np.log10(max(macs) * 1.5)
+    amin = max(0.0, min(p[2] - p[3] for p in points) - 0.05)
+
+    def px(m):
+        return left + (np.log10(m) - lo) / (hi - lo) * (right - left)
+
+    def py(a):
+        return bottom - (a - amin) / (1.0 - amin + 1e-9) * (bottom - top)
+
+    d.rectangle([left, top, right, bottom], outline="black")
+    for a in np.linspace(amin, 1.0, 5):
+        d.line([left - 4, py(a), left, py(a)], fill="black")
+        d.text((4, py(a) - 6), "%.2f" % a, fill="black", font=font)
+    for e in range(int(np.floor(lo)), int(np.ceil(hi)) + 1):
+        for mult in (1, 2, 5):
+            m = mult * 10 ** e
+            if lo <= np.log10(m) <= hi:
+                d.line([px(m), bottom, px(m), bottom + 4], fill="black")
+                d.text((px(m) - 12, bottom + 6), "%gk" % (m / 1000.0), fill="black", font=font)
+    if budget:
+        x = px(budget)
+        for y in range(top, bottom, 8):
+            d.line([x, y, x, y + 4], fill="red")
+        d.text((x + 3, top + 2), "budget", fill="red", font=font)
+    for name, m, mean, std in points:
+        x, y = px(m), py(mean)
+        d.line([x, py(min(1.0, mean + std)), x, py(max(amin, mean - std))], fill="blue")
+        d.ellipse([x - 4, y - 4, x + 4, y + 4], fill="blue")
+        d.text((x + 6, y - 6), name, fill="black", font=font)
+    d.text((left + 150, h - 18), "MACs per inference (log)", fill="black", font=font)
+    d.text((left + 4, top + 2), "CV int8 accuracy, mean +- std", fill="black", font=font)
+    img.save(path)
+
+
+def _acc(s):
+    return "%.3f ± %.3f (%.3f–%.3f)" % (s["mean"], s["std"], s["min"], s["max"])
+
+
+def write(out_dir, r):
+    """Write report.md (and the PNGs) from the run summary ``r`` built by tools/train.py."""
+    labels, y, chosen, meta = r["labels"], r["y"], r["chosen"], r["meta"]
+    n_bursts = len(set(r["groups"]))
+    per_class = ev.groups_per_class(y, r["groups"])
+    m = ev.confusion(y, chosen["pred"], len(labels))
+    prec, rec = ev.precision_recall(m)
+    confusion_png(m, labels, os.path.join(out_dir, "confusion.png"))
+    L = ["# heatface model report", ""]
+    if r["warnings"]:
+        L += ["## Warnings", ""] + ["- **%s**" % w for w in r["warnings"]] + [""]
+    L += [r["verdict"], "",
+          "## What the figures mean", "",
+          "Dataset: `%s`: %d images of %s, in **%d independent bursts** (%s)%s; t_lo/t_hi %.1f/%.1f degC."
+          % (r["data"], len(y), ", ".join(labels), n_bursts,
+             ", ".join("%s %d" % (labels[c], n) for c, n in sorted(per_class.items())),
+             "" if len(set(r["sessions"])) < 2 else ", %d sessions" % len(set(r["sessions"])), r["t_lo"], r["t_hi"]),
+          "",
+          ("Accuracy is **%d-fold cross-validation grouped by %s**: every fold's model is tested on "
+           "bursts none of whose frames it saw in training (nor in its early-stopping validation), "
+           "converted to int8 and run on TFLM. Mean ± standard deviation over the folds (min–max). "
+           "Frames of one burst are near copies, so the number of bursts, not images, is the "
+           "sample size." % (r["k"], r["group_kind"]))
+          if r["burst_true"] else
+          ("Accuracy is %d-fold cross-validation over **guessed** groups (no captures.csv: blocks of "
+           "consecutive numbers): it is NOT known to keep bursts apart and may be optimistic." % r["k"]),
+          "",
+          "The shipped model is then trained on all the data for %d epochs (the median best epoch of "
+          "the folds): it has no held-out score of its own; the cross-validated figure estimates it."
+          % r["final_epochs"], "",
+          "## Cross-validated accuracy (same folds for every row)", "",
+          "| model | accuracy |", "|---|---|",
+          "| CNN `%s`, int8 (TFLM) | %s |" % (chosen["arch"], _acc(chosen["cv"])),
+          "| CNN `%s`, float | %s |" % (chosen["arch"], _acc(chosen["cv_float"]))]
+    for name, b in r["baselines"].items():
+        L.append("| baseline: %s | %s |" % (name, _acc(b["cv"])))
+    L += ["", "## Per class (CNN int8, all folds pooled)", "",
+          "| label | precision | recall | images | bursts |", "|---|---|---|---|---|"]
+    for c, lab in enumerate(labels):
+        L.append("| %s | %.4f | %.4f | %d | %d |" % (lab, prec[c], rec[c], m[c].sum(), per_class[c]))
+    L += ["", "## Confusion matrix (CNN int8, all folds pooled; rows = true, columns = predicted)", "",
+          "| true \\ predicted | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+    for lab, row in zip(labels, m.tolist()):
+        L.append("| %s | %s |" % (lab, " | ".join(str(v) for v in row)))
+    L += ["", "![confusion matrix](confusion.png)", ""]
+    if r["holdout_sizes"]:
+        L += _holdout_section(r)
+    if len(r["results"]) > 1:
+        L += _candidates_section(r, out_dir)
+    L += _model_section(r, meta)
+    with open(os.path.join(out_dir, "report.md"), "w") as f:
+        f.write("\n".join(L) + "\n")
+
+
+def _holdout_section(r):
+    names = list(r["baselines"])
+    L = ["## New rooms (held-out sets, never trained on)", "",
+         "Every fold's int8 model and every fold's baselines scored on sets recorded elsewhere "
+         "(other distances, hot objects, ambient, sensor noise than the training data): mean ± std "
+         "over the %d folds; last column: the shipped model." % r["k"], "",
+         "| set | images | CNN int8 | " + " | ".join(names) + " | shipped model |",
+         "|---" * (len(names) + 4) + "|"]
+    for h, n in r["holdout_sizes"].items():
+        L.append("| %s | %d | %s | %s | %.3f |" % (
+            h, n, _acc(r["chosen"]["holdout"][h]),
+            " | ".join("%.3f ± %.3f" % (r["baselines"][b]["holdout"][h]["mean"],
+                                        r["baselines"][b]["holdout"][h]["std"]) for b in names),
+            r["final_holdout"][h]))
+    return L + [""]
+
+
+def _candidates_section(r, out_dir):
+    points = [(c["arch"], c["macs"], c["cv"]["mean"], c["cv"]["std"]) for c in r["results"]]
+    import train  # the MAC budget lives with the selection rule
+
+    cost_png(points, os.path.join(out_dir, "cost.png"), budget=train.MAC_BUDGET)
+    hold = list(r["holdout_sizes"])
+    L = ["## Candidates: accuracy vs cost", "",
+         "Same folds for all; chosen: within the %d-MAC budget (about 3 M Cortex-M4 instructions with "
+         "native int8 kernels), the best mean of CV and new-room accuracy, the cheapest within 0.01."
+         % train.MAC_BUDGET, "",
+         "| arch | MACs | CV int8 | " + " | ".join(hold) + " | best epochs |", "|---" * (len(hold) + 4) + "|"]
+    for c in r["results"]:
+        mark = " (chosen)" if c is r["chosen"] else ""
+        L.append("| %s%s | %d | %s | %s | %s |" % (
+            c["arch"], mark, c["macs"], _acc(c["cv"]),
+            " | ".join("%.3f ± %.3f" % (c["holdout"][h]["mean"], c["holdout"][h]["std"]) for h in hold),
+            ",".join(str(e) for e in c["best_epochs"])))
+    return L + ["", "![accuracy vs cost](cost.png)", ""]
+
+
+def _model_section(r, meta):
+    cm4 = meta.get("cm4", {})
+    L = ["## The shipped model", "", "| property | value |", "|---|---|",
+         "| architecture | `%s` |" % meta["arch"],
+         "| ops | %s |" % ", ".join(meta["ops"]),
+         "| MACs per inference | %d |" % meta["macs"],
+         "| parameters | %d |" % meta["params"],
+         "| model bytes (.tflite, flash) | %d |" % meta["model_bytes"],
+         "| arena bytes (TFLM, host, minimum) | %d |" % meta["arena_min_host"],
+         "| arena bytes (metadata, with margin) | %d |" % meta["arena_size"],
+         "| TFLM latency on the host | %.3f ms |" % (r["latency_s"] * 1000)]
+    for key in CM4_KEYS:
+        L.append("| %s | %s |" % (key, cm4.get(key, "not measured yet (tools/model_cost.py --update-report)")))
+    for name, value in r["final_holdout"].items():
+        L.append("| accuracy on new room %s | %.3f |" % (name, value))
+    L += ["", "## Training", "",
+          "Seed %d; time budget %.0f s, whole run %.1f s; %d duplicate pairs found; best epochs per fold: %s."
+          % (r["seed"], r["budget_s"], r["total_s"], r["findings"], ",".join(str(e) for e in r["chosen"]["best_epochs"])),
+          ""]
+    return L
