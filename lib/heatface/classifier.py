@@ -26,7 +26,8 @@ microlite when it can be imported, else pure.
 
 import json
 
-from heatface import tflite_kernels
+import micropython
+
 from heatface.tflite_fb import INT8, TYPE_NAMES, ModelError, map_file, parse
 
 __all__ = ["Classifier", "ModelError", "input_lut"]
@@ -45,6 +46,13 @@ def input_lut(scale, zero_point):
         q = -128 if q < -128 else (127 if q > 127 else q)
         lut[g] = q & 0xFF
     return lut
+
+
+@micropython.viper
+def lut_map(src: ptr8, lut: ptr8, dst: ptr8, n: int):
+    """dst[i] = lut[src[i]] (gray8 -> int8 model input)."""
+    for i in range(n):
+        dst[i] = lut[src[i]]
 
 
 def _read(path, mode="rb"):
@@ -81,7 +89,7 @@ class _PureBackend:
         self.it = Interpreter(model, parsed=parsed)
 
     def run(self, gray8, lut, out):
-        tflite_kernels.lut_map(gray8, lut, self.it.input, INPUT_SIZE)
+        lut_map(gray8, lut, self.it.input, INPUT_SIZE)
         self.it.invoke()
         o = self.it.output
         for i in range(len(out)):

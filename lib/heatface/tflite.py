@@ -26,7 +26,6 @@ import gc
 import sys
 from array import array
 
-from heatface import tflite_kernels as K
 from heatface import tflite_native
 from heatface.tflite_fb import (AVERAGE_POOL_2D, CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
                                 INT8, INT32, MAX_POOL_2D, MEAN, RESHAPE, SOFTMAX, TYPE_NAMES,
@@ -51,6 +50,14 @@ def _pad(size, k, stride, dilation, out):
     eff = (k - 1) * dilation + 1
     total = (out - 1) * stride + eff - size
     return total // 2 if total > 0 else 0
+
+
+def _viper():
+    """The viper kernels, imported only when used: with native kernels only MEAN needs them, and
+    their machine code is copied into RAM at import, wherever the .mpy file lives."""
+    from heatface import tflite_kernels
+
+    return tflite_kernels
 
 
 def _int32s(n):
@@ -115,7 +122,7 @@ class Interpreter:
                                  "MAX_POOL_2D, AVERAGE_POOL_2D, MEAN, FULLY_CONNECTED, RESHAPE, "
                                  "SOFTMAX)" % op_name(op.code))
         self._bufs = {}
-        self._arena(ops, inputs[0])
+        self._arena(ops, inputs[0], outputs[0])
         tin = tensors[inputs[0]]
         tout = tensors[outputs[0]]
         for t in (tin, tout):
@@ -146,26 +153,47 @@ class Interpreter:
 
     # --- tensors ---
 
-    def _arena(self, ops, input_index):
-        """One bytearray for every activation tensor (a single allocation limits fragmentation)."""
+    def _arena(self, ops, input_index, output_index):
+        """One bytearray for every activation tensor (a single allocation limits fragmentation),
+        tensors whose lifetimes do not overlap sharing bytes (greedy by size, as TFLM plans its
+        arena). The input and output live through the whole run, so they stay readable."""
         gc.collect()
-        wanted = [input_index]
-        for op in ops:
-            if op.code != RESHAPE:
-                wanted.extend(op.outputs)
+        alias = {}  # RESHAPE output -> the tensor whose buffer it shares
+        first = {input_index: -1}
+        last = {input_index: len(ops)}
+        for i, op in enumerate(ops):
+            for k in op.inputs:
+                if k >= 0 and self.tensors[k].data is None:
+                    k = alias.get(k, k)
+                    last[k] = i if last.get(k, i) < i else last.get(k, i)
+            for k in op.outputs:
+                if self.tensors[k].data is not None:
+                    raise ModelError("model writes into constant tensor %d" % k)
+                if op.code == RESHAPE:
+                    alias[k] = alias.get(op.inputs[0], op.inputs[0])
+                elif k not in first:
+                    first[k] = i
+                    last[k] = last.get(k, i)
+        last[alias.get(output_index, output_index)] = len(ops)
+        items = sorted(((self.tensors[k].size() + 3) & ~3, k) for k in first)
+        placed = []  # (offset, size, first, last)
         total = 0
-        for i in wanted:
-            total += (self.tensors[i].size() + 3) & ~3
+        for size, k in reversed(items):
+            a, b = first[k], last[k]
+            live = [(o, n) for o, n, f, l in placed if f <= b and a <= l]
+            off = 0
+            for o, n in sorted(live):
+                if off + size <= o:
+                    break
+                off = max(off, o + n)
+            placed.append((off, size, a, b))
+            self._bufs[k] = off
+            total = max(total, off + size)
         self.arena = bytearray(total)
         mv = memoryview(self.arena)
-        pos = 0
-        for i in wanted:
-            t = self.tensors[i]
-            if t.data is not None:
-                raise ModelError("model writes into constant tensor %d" % i)
-            n = t.size()
-            self._bufs[i] = mv[pos:pos + n]
-            pos += (n + 3) & ~3
+        for k in first:
+            off = self._bufs[k]
+            self._bufs[k] = mv[off:off + self.tensors[k].size()]
 
     def _buf(self, t):
         b = self._bufs.get(t.index)
@@ -289,7 +317,7 @@ class Interpreter:
         q = (tout.zero_point, lo, hi)
         inp, wts, out, bias = self._buf(tin), filt.data, self._buf(tout), self._bias(op, oc)
         if self._nn is None:
-            kern = K.conv2d if op.code == CONV_2D else K.depthwise_conv2d
+            kern = _viper().conv2d if op.code == CONV_2D else _viper().depthwise_conv2d
             return (kern, (inp, wts, out, bias, mult, shifts[0], shifts[1], self._row, q, p), None)
         pn = array("i", p + q)
         if op.code == CONV_2D:
@@ -314,7 +342,7 @@ class Interpreter:
         p = (ih, iw, ch, oh, ow, kh, kw, sh, sw, _pad(ih, kh, sh, 1, oh), _pad(iw, kw, sw, 1, ow),
              1 if op.code == AVERAGE_POOL_2D else 0, lo, hi)
         if self._nn is None:
-            return (K.pool2d, (self._buf(tin), self._buf(tout), p), None)
+            return (_viper().pool2d, (self._buf(tin), self._buf(tout), p), None)
         pn = array("i", p)
         return self._native_step(self._nn.pool, [self._buf(tin), self._buf(tout), None, pn],
                                  tflite_native.POOL, pn)
@@ -333,7 +361,7 @@ class Interpreter:
         q = (tout.zero_point, lo, hi)
         inp, out, bias = self._buf(tin), self._buf(tout), self._bias(op, n)
         if self._nn is None:
-            return (K.fully_connected, (inp, filt.data, out, bias, mult, shifts[0], shifts[1],
+            return (_viper().fully_connected, (inp, filt.data, out, bias, mult, shifts[0], shifts[1],
                                         self._row, q, p), None)
         per_channel = 1 if len(filt.scale_bits) > 1 else 0
         return (self._nn.fc, (inp, filt.data, bias, out, mult, shifts,
@@ -390,6 +418,7 @@ class Interpreter:
 
 
 def _mean(inp, out, sums, n, ch, in_zp, mode, mult, ls, rs, q):
+    K = _viper()
     K.channel_sums(inp, sums, n, ch, in_zp)
     if mode == 2:
         K.requantize_row(sums, out, 0, ch, 1, mult, ls, rs, q)

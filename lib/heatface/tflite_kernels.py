@@ -275,9 +275,3 @@ def channel_sums(inp: ptr8, sums: ptr32, n: int, ch: int, in_zp: int):
             acc += ((int(inp[i * ch + c]) ^ 128) - 128) - in_zp
         sums[c] = acc
 
-
-@micropython.viper
-def lut_map(src: ptr8, lut: ptr8, dst: ptr8, n: int):
-    """dst[i] = lut[src[i]] (gray8 -> int8 model input)."""
-    for i in range(n):
-        dst[i] = lut[src[i]]
