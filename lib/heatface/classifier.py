@@ -56,16 +56,19 @@ def lut_map(src: ptr8, lut: ptr8, dst: ptr8, n: int):
 
 
 def _read(path, mode="rb"):
-    """The file's content, or None. A firmware with the model frozen in (firmware/manifest.py)
-    has no file: the generated ``heatface_model`` module holds it by base name. Binary files are
-    mapped without a copy where the filesystem allows it (ROMFS, :func:`map_file`)."""
-    try:
-        if mode == "rb":
-            return map_file(path)
-        with open(path, mode) as f:
-            return f.read()
-    except OSError:
-        pass
+    """The file's content, or None. A relative path not found is looked for in ROMFS too
+    (``/rom/<path>``, where ``make deploy`` puts the model); binary files are mapped without a
+    copy where the filesystem allows it (ROMFS, :func:`map_file`). A firmware with the model
+    frozen in (firmware/manifest.py) has no file: the generated ``heatface_model`` module holds
+    it by base name."""
+    for p in (path,) if path.startswith("/") else (path, "/rom/" + path):
+        try:
+            if mode == "rb":
+                return map_file(p)
+            with open(p, mode) as f:
+                return f.read()
+        except OSError:
+            pass
     try:
         from heatface_model import FILES
     except ImportError:
