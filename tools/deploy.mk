@@ -54,7 +54,7 @@ STAGE        := out/deploy
 
 .PHONY: deploy deploy-stage run pull repl mpy package-json
 
-deploy-stage: $(if $(filter $(NATMOD_ARCHS),$(ARCH)),$(CMSIS_NN_SRC))
+deploy-stage: $(if $(filter $(NATMOD_ARCHS),$(ARCH)),$(NATMOD_SRCS))
 	@case "$(DEPLOY_FORM)" in py|mpy|romfs|frozen) ;; \
 	  *) echo "deploy: DEPLOY_FORM=$(DEPLOY_FORM) is not one of py, mpy, romfs, frozen" >&2; exit 1;; esac
 	@rm -rf $(STAGE) $(STAGE)-rom $(STAGE).romfs && mkdir -p $(STAGE)/lib

@@ -3,29 +3,25 @@
 #
 #   make natmod NATMOD_ARCH=armv7emsp|x64|x86   -> $(HF_CACHE)/natmod-<key>/heatface_nn_<arch>.mpy
 #
-# $(call natmod_path,ARCH) builds the module if needed (once per source + configuration, see
-# tools/build_natmod.sh) and gives its path. CMSIS-NN v7.0.0 comes from ../shared/third_party in
-# CI, else from a clone of the tag in the cache; MicroPython from MICROPY_SRC (tools/build.mk).
+# `$(NATMOD_ENV) tools/build_natmod.sh ARCH` builds the module if needed (once per source +
+# configuration) and prints its path. MicroPython is MICROPY_SRC (tools/build.mk).
 
-HF_CACHE     ?= $(HOME)/.cache/heatface
 CMSIS_NN_TAG := v7.0.0
 CMSIS_NN_URL ?= https://github.com/ARM-software/CMSIS-NN.git
-ifeq ($(MICROPY_SRC),)
-MICROPY_SRC  := $(firstword $(wildcard $(CURDIR)/../shared/third_party/micropython) \
-                  $(HF_CACHE)/src/micropython-v1.28.0)
-endif
 ifeq ($(CMSIS_NN_SRC),)
-CMSIS_NN_SRC := $(firstword $(wildcard $(CURDIR)/../shared/third_party/CMSIS-NN) \
+# beside MicroPython in ../shared/third_party (CI), else a clone of the tag in the cache
+CMSIS_NN_SRC := $(firstword $(wildcard $(abspath $(MICROPY_SRC)/../CMSIS-NN)) \
                   $(HF_CACHE)/src/CMSIS-NN-$(CMSIS_NN_TAG))
 endif
+# what a natmod build needs first: the trees (cloned on a user's machine)
+NATMOD_SRCS  := $(CMSIS_NN_SRC) $(MICROPY_CLONE)
 NATMOD_ARCH  ?= armv7emsp
 NATMOD_ENV    = HF_CACHE=$(HF_CACHE) MICROPY_SRC=$(MICROPY_SRC) CMSIS_NN_SRC=$(CMSIS_NN_SRC) \
                 PYTHON=$(BIN)/python
-natmod_path   = $(shell $(NATMOD_ENV) tools/build_natmod.sh $(1))
 
 .PHONY: natmod
 
-natmod: setup $(CMSIS_NN_SRC)
+natmod: setup $(NATMOD_SRCS)
 	@$(NATMOD_ENV) tools/build_natmod.sh $(NATMOD_ARCH)
 
 # A user's machine: the pinned tag, cloned once (to a temporary name, then renamed into place).

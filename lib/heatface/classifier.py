@@ -111,8 +111,6 @@ class _MicroliteBackend:
     def __init__(self, model, arena_size, parsed):
         import microlite
 
-        if not isinstance(model, bytearray):
-            model = bytearray(model)  # microlite takes the object as a bytearray
         self._gray = None
         self._lut = None
         self._out = None
