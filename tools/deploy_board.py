@@ -5,10 +5,11 @@ never leaves it half-updated: the step ``make deploy`` runs.
     python tools/deploy_board.py romfs --stage out/deploy --rom out/deploy-rom --image IMG --bytes N
 
 ``romfs`` (at stage time, DEPLOY_FORM=romfs) moves what fits of the staged files into a ROMFS
-image of at most N bytes, most heap saved per byte first: the model files (mapped in place),
-then modules of bytecode only (run in place), largest first, then modules holding viper or
-native code (only their bytecode part runs in place), smallest first. The rest stay in the stage
-for the filesystem (/rom/lib comes before /lib on sys.path).
+image of at most N bytes: the model files (read in place: no heap), then the whole ``heatface``
+package (bytecode runs in place) if it fits too. A package cannot be split between ROMFS and the
+filesystem (MicroPython looks for a package's modules in one folder), and heatface's is larger
+than the Wio Terminal's 64 KB partition, so there it stays on the filesystem as .mpy files. The
+rest stays in the stage for the filesystem (/rom/lib comes before /lib on sys.path).
 
 ``send``:
 
@@ -234,13 +235,6 @@ def deploy_romfs(board, image, rom_size):
     sys.stdout.write(board.run("romfs", "deploy", image))
 
 
-def has_native_code(path):
-    """Whether a .mpy file holds machine code (viper, native, asm): its header names an arch."""
-    with open(path, "rb") as f:
-        header = f.read(4)
-    return len(header) == 4 and header[2] >> 2 != 0
-
-
 def romfs_image(rom_dir):
     from mpremote.romfs import make_romfs
 
@@ -248,26 +242,31 @@ def romfs_image(rom_dir):
         return make_romfs(rom_dir, mpy_cross=False)
 
 
+def _remove_empty_dirs(top):
+    for here, dirs, names in os.walk(top, topdown=False):
+        if here != top and not os.listdir(here):
+            os.rmdir(here)
+
+
 def split_romfs(stage, rom_dir, image, max_bytes):
     """Move what fits of ``stage`` into ``rom_dir`` and write its image; returns the moved paths."""
     files = staged_files(stage)
-    models = sorted(p for p in files if p.startswith("/models/"))
-    mpys = [p for p in files if p.endswith(".mpy") and p.startswith("/lib/heatface/")]
-    plain = sorted((p for p in mpys if not has_native_code(files[p])),
-                   key=lambda p: (-os.path.getsize(files[p]), p))
-    native = sorted((p for p in mpys if has_native_code(files[p])),
-                    key=lambda p: (os.path.getsize(files[p]), p))
+    groups = [[p] for p in sorted(files) if p.startswith("/models/")]
+    groups.append(sorted(p for p in files if p.startswith("/lib/heatface/")))
     shutil.rmtree(rom_dir, ignore_errors=True)
     os.makedirs(rom_dir)
     moved = []
-    for dest in models + plain + native:
-        target = os.path.join(rom_dir, dest[1:])
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(files[dest], target)
+    for group in groups:
+        targets = [os.path.join(rom_dir, dest[1:]) for dest in group]
+        for dest, target in zip(group, targets):
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(files[dest], target)
         if len(romfs_image(rom_dir)) > max_bytes:
-            os.remove(target)
+            for target in targets:
+                os.remove(target)
+            _remove_empty_dirs(rom_dir)  # an empty /rom/lib/heatface would hide /lib/heatface
             continue
-        moved.append(dest)
+        moved += group
     for dest in moved:
         os.remove(files[dest])
     data = romfs_image(rom_dir)
