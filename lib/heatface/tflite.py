@@ -138,7 +138,7 @@ class Interpreter:
         self.output_scale = tout.scale
         self.output_zero_point = tout.zero_point
         # int32 accumulators of one output row, shared by every viper conv/dense and mean step
-        rows = [_row_len(tensors, op) for op in ops if self._nn is None or op.code == MEAN]
+        rows = [_row_len(tensors, op) for op in ops if self._native(op) is None]
         self._row = _int32s(max(rows + [1]))
         self._scratch_need = 0
         self._steps = []
@@ -150,6 +150,7 @@ class Interpreter:
             if step is not None and step[2] is not None:
                 step[1][step[2]] = scratch
         self.output = self._buf(tout)
+        self.tensors = self._bufs = None  # the parse is done with: free it
 
     # --- tensors ---
 
@@ -229,6 +230,16 @@ class Interpreter:
                              % (op_name(op.code), TYPE_NAMES.get(t.type, t.type)))
         return t
 
+    def _native(self, op):
+        """The native kernel module if it runs ``op``, else None (viper): it has conv, depthwise,
+        pooling and per-tensor fully connected (native code costs RAM: see its Makefile)."""
+        if self._nn is None or op.code not in (CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D,
+                                               AVERAGE_POOL_2D, FULLY_CONNECTED):
+            return None
+        if op.code == FULLY_CONNECTED and len(self.tensors[op.inputs[1]].scale_bits) > 1:
+            return None
+        return self._nn
+
     def _requant(self, op, tin, filt, tout, n, per_tensor_fc=False):
         """Per-channel (multiplier array, shifts) for n output channels, shifts as the kernels
         take them: an int32 array (native) or (left shifts, right shifts) bytes (viper)."""
@@ -245,18 +256,19 @@ class Interpreter:
                 m, s = conv_multiplier(tin.scale_bits[0], fb, tout.scale_bits[0])
             mult[c] = m
             shifts[c] = s
-        return mult, (shifts if self._nn else _shift_bytes(shifts))
+        return mult, (shifts if self._native(op) else _shift_bytes(shifts))
 
     def _bias(self, op, n):
         """The int32 biases in place (a memoryview into the model); absent: None for the native
         kernels, zeros for viper. The native kernels read words: an unaligned bias (a model
         mapped from ROMFS) is copied."""
         b = self._const(op, 2, INT32)
+        nn = self._native(op)
         if b is None:
-            return None if self._nn else bytes(4 * n)
+            return None if nn else bytes(4 * n)
         if b.size() != n:
             raise ModelError("%s bias has %d values for %d channels" % (op_name(op.code), b.size(), n))
-        if self._nn is None or self._nn.aligned(b.data):
+        if nn is None or nn.aligned(b.data):
             return b.data
         return array("i", bytearray(b.data))  # MicroPython only: a raw copy
 
@@ -316,7 +328,7 @@ class Interpreter:
         p = (ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, ph, pw, dh, dw, -tin.zero_point, dm)
         q = (tout.zero_point, lo, hi)
         inp, wts, out, bias = self._buf(tin), filt.data, self._buf(tout), self._bias(op, oc)
-        if self._nn is None:
+        if self._native(op) is None:
             kern = _viper().conv2d if op.code == CONV_2D else _viper().depthwise_conv2d
             return (kern, (inp, wts, out, bias, mult, shifts[0], shifts[1], self._row, q, p), None)
         pn = array("i", p + q)
@@ -341,7 +353,7 @@ class Interpreter:
         lo, hi = activation_range(o["activation"], tout.scale_bits[0], tout.zero_point)
         p = (ih, iw, ch, oh, ow, kh, kw, sh, sw, _pad(ih, kh, sh, 1, oh), _pad(iw, kw, sw, 1, ow),
              1 if op.code == AVERAGE_POOL_2D else 0, lo, hi)
-        if self._nn is None:
+        if self._native(op) is None:
             return (_viper().pool2d, (self._buf(tin), self._buf(tout), p), None)
         pn = array("i", p)
         return self._native_step(self._nn.pool, [self._buf(tin), self._buf(tout), None, pn],
@@ -360,12 +372,10 @@ class Interpreter:
         p = (k, n, -tin.zero_point)
         q = (tout.zero_point, lo, hi)
         inp, out, bias = self._buf(tin), self._buf(tout), self._bias(op, n)
-        if self._nn is None:
+        if self._native(op) is None:
             return (_viper().fully_connected, (inp, filt.data, out, bias, mult, shifts[0], shifts[1],
-                                        self._row, q, p), None)
-        per_channel = 1 if len(filt.scale_bits) > 1 else 0
-        return (self._nn.fc, (inp, filt.data, bias, out, mult, shifts,
-                              array("i", p + q + (per_channel,))), None)
+                                               self._row, q, p), None)
+        return (self._nn.fc, (inp, filt.data, bias, out, mult, shifts, array("i", p + q + (0,))), None)
 
     def _prep_mean(self, op):
         tin = self._act(op, 0, 4)

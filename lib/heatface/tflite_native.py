@@ -11,7 +11,7 @@ The module's functions take one ``array('i')`` of parameters per operator, made 
 ``conv``/``depthwise(inp, wts, bias, out, mult, shift, scratch, p)`` with p = (ih, iw, ic, oh, ow,
 oc, kh, kw, sh, sw, ph, pw, dh, dw, -input_zp, depth_multiplier, output_zp, act_min, act_max);
 ``fc(inp, wts, bias, out, mult, shift, p)`` with p = (k, n, -input_zp, output_zp, act_min,
-act_max, per_channel); ``pool(inp, out, scratch, p)`` with the pool tuple of the viper kernel;
+act_max, 0) (per-tensor only: the interpreter runs per-channel ones with viper); ``pool(inp, out, scratch, p)`` with the pool tuple of the viper kernel;
 ``scratch_size(kind, p)`` (kind 0 conv, 1 depthwise, 2 pool). Weights and biases are read in
 place from the model; multipliers and shifts (positive: left) are int32 arrays.
 """

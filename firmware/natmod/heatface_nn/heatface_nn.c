@@ -119,11 +119,11 @@ static mp_obj_t scratch_size(mp_obj_t kind_in, mp_obj_t p_in) {
     if (kind == 0) {
         cmsis_nn_conv_params cp;
         conv_setup(params(p_in, P_CONV_N), &cp, &in, &flt, &out);
-        n = arm_convolve_wrapper_s8_get_buffer_size(&cp, &in, &flt, &out);
+        n = arm_convolve_s8_get_buffer_size(&in, &flt);
     } else if (kind == 1) {
         cmsis_nn_dw_conv_params dp;
         dw_setup(params(p_in, P_CONV_N), &dp, &in, &flt, &out);
-        n = arm_depthwise_conv_wrapper_s8_get_buffer_size(&dp, &in, &flt, &out);
+        n = 0;  // arm_depthwise_conv_s8 needs no scratch
     } else {
         const int32_t *p = params(p_in, P_POOL_N);
         n = p[Q_AVG] ? arm_avgpool_s8_get_buffer_size(p[Q_OW], p[Q_CH]) : 0;
@@ -152,17 +152,14 @@ static mp_obj_t conv_any(const mp_obj_t *args, int depthwise) {
     if (depthwise) {
         cmsis_nn_dw_conv_params dp;
         dw_setup(p, &dp, &in, &flt, &out);
-        if (arm_depthwise_conv_wrapper_s8_get_buffer_size(&dp, &in, &flt, &out) > ctx.size) {
-            mp_raise_ValueError(MP_ERROR_TEXT("scratch too small"));
-        }
-        check(arm_depthwise_conv_wrapper_s8(&ctx, &dp, &q, &in, inp, &flt, wts, &bias_dims, bias, &out, outp));
+        check(arm_depthwise_conv_s8(&ctx, &dp, &q, &in, inp, &flt, wts, &bias_dims, bias, &out, outp));
     } else {
         cmsis_nn_conv_params cp;
         conv_setup(p, &cp, &in, &flt, &out);
-        if (arm_convolve_wrapper_s8_get_buffer_size(&cp, &in, &flt, &out) > ctx.size) {
+        if (arm_convolve_s8_get_buffer_size(&in, &flt) > ctx.size) {
             mp_raise_ValueError(MP_ERROR_TEXT("scratch too small"));
         }
-        check(arm_convolve_wrapper_s8(&ctx, &cp, &q, &in, inp, &flt, wts, &bias_dims, bias, &out, outp));
+        check(arm_convolve_s8(&ctx, &cp, &q, &in, inp, &flt, wts, &bias_dims, bias, NULL, &out, outp));
     }
     return mp_const_none;
 }
@@ -200,16 +197,19 @@ static mp_obj_t pool(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(pool_obj, 4, 4, pool);
 
-// fc(inp, wts, bias, out, mult, shift, p): FULLY_CONNECTED; one multiplier (per-tensor) or n.
+// fc(inp, wts, bias, out, mult, shift, p): FULLY_CONNECTED with one (per-tensor) multiplier.
 static mp_obj_t fc(size_t n_args, const mp_obj_t *args) {
     const int32_t *p = params(args[6], P_FC_N);
-    size_t k = p[F_K], n = p[F_N], nq = p[F_PER_CH] ? n : 1;
+    size_t k = p[F_K], n = p[F_N];
+    if (p[F_PER_CH]) {
+        mp_raise_ValueError(MP_ERROR_TEXT("per-channel FULLY_CONNECTED is not built in"));
+    }
     const int8_t *inp = buffer(args[0], k, MP_BUFFER_READ);
     const int8_t *wts = buffer(args[1], k * n, MP_BUFFER_READ);
     const int32_t *bias = bias_of(args[2], n);
     int8_t *outp = buffer(args[3], n, MP_BUFFER_WRITE);
-    const int32_t *mult = params(args[4], nq);
-    const int32_t *shift = params(args[5], nq);
+    const int32_t *mult = params(args[4], 1);
+    const int32_t *shift = params(args[5], 1);
     cmsis_nn_context ctx = { NULL, 0 };
     cmsis_nn_fc_params fp;
     fp.input_offset = p[F_IN_OFF];
@@ -219,13 +219,8 @@ static mp_obj_t fc(size_t n_args, const mp_obj_t *args) {
     fp.activation.max = p[F_HI];
     cmsis_nn_dims in = { 1, 1, 1, (int32_t)k }, flt = { (int32_t)k, 1, 1, (int32_t)n };
     cmsis_nn_dims bias_dims = { 1, 1, 1, (int32_t)n }, out = { 1, 1, 1, (int32_t)n };
-    if (p[F_PER_CH]) {
-        cmsis_nn_per_channel_quant_params q = { (int32_t *)mult, (int32_t *)shift };
-        check(arm_fully_connected_per_channel_s8(&ctx, &fp, &q, &in, inp, &flt, wts, &bias_dims, bias, &out, outp));
-    } else {
-        cmsis_nn_per_tensor_quant_params q = { mult[0], shift[0] };
-        check(arm_fully_connected_s8(&ctx, &fp, &q, &in, inp, &flt, wts, &bias_dims, bias, &out, outp));
-    }
+    cmsis_nn_per_tensor_quant_params q = { mult[0], shift[0] };
+    check(arm_fully_connected_s8(&ctx, &fp, &q, &in, inp, &flt, wts, &bias_dims, bias, &out, outp));
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(fc_obj, 7, 7, fc);
