@@ -233,7 +233,7 @@ def test_deploy_stage_keeps_machine_code_out_of_mpy_files_for_xtensawin(tmp_path
 
 
 def test_deploy_stage_romfs_fits_the_partition_and_puts_the_model_in_it(tmp_path):
-    make(tmp_path, "deploy-stage", "DEPLOY_FORM=romfs", "ARCH=armv7emsp")
+    make(tmp_path, "deploy-stage")  # the defaults: DEPLOY_FORM=romfs, ARCH=armv7emsp
     image = os.path.join(ROOT, "out", "deploy.romfs")
     assert os.path.getsize(image) <= 65536
     rom = _board_files(os.path.join(ROOT, "out", "deploy-rom"))
