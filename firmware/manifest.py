@@ -1,14 +1,17 @@
 # heatface frozen into a MicroPython image: the port's own modules, micropython-lib's SD card
 # driver, lib/heatface, and the model (as the generated module heatface_model).
 #
-#   make -C ports/samd BOARD=SEEED_WIO_TERMINAL FROZEN_MANIFEST=/abs/path/to/heatface/firmware/manifest.py
-#   idf.py -D MICROPY_FROZEN_MANIFEST=/abs/path/to/heatface/firmware/manifest.py build   (esp32)
+#   Wio Terminal: firmware/build_wio_terminal.sh (FROZEN_MANIFEST=<abs>/firmware/manifest_wio_terminal.py)
+#   ESP32-S3:     idf.py -D MICROPY_FROZEN_MANIFEST=<abs>/firmware/manifest.py build (build_esp32s3.sh)
+#   any port:     include("<abs>/firmware/manifest.py", port_manifest=False) from its own manifest
 #
-# MicroPython runs this file with its directory as the working directory. Options (pass them with
-# include("/abs/path/to/heatface/firmware/manifest.py", models="...") from a board's manifest):
+# MicroPython runs this file with its directory as the working directory (relative paths are
+# relative to firmware/; FROZEN_MANIFEST must be an absolute path). Options (pass them with
+# include("<abs>/firmware/manifest.py", models="...") from another manifest):
 #   models        folder with the model files (default ../models)
 #   generated     where heatface_model.py is written (default ../out/firmware)
-#   port_manifest include the port's default manifest (default True)
+#   port_manifest include $(PORT_DIR)/boards/manifest.py, the esp32 port's default (default True;
+#                 the samd51 default is mcu/samd51/manifest.py: manifest_wio_terminal.py includes it)
 #   sdcard        freeze micropython-lib's sdcard driver (default True; ESP32 has machine.SDCard)
 # A driver dropped into firmware/vendor/ (e.g. st7789py.py) is frozen too.
 import os
@@ -18,7 +21,7 @@ _here = os.getcwd()
 try:
     _opts = options
     _opts.defaults(models="../models", generated="../out/firmware", port_manifest=True, sdcard=True)
-except NameError:  # MicroPython before 1.19: no options, package() or require()
+except NameError:  # MicroPython before 1.20 (microlite's v1.19.1): no options, package(), require()
 
     class _Defaults:
         models = "../models"

@@ -9,3 +9,9 @@ for sub in ("tools/shims", "lib", "tools", "tests", "tests/device"):
     if path not in sys.path:
         sys.path.insert(0, path)
 os.chdir(ROOT)
+
+# The real st7789py driver (unmodified upstream; the Makefile points HEATFACE_ST7789PY at it).
+ST7789PY = os.environ.get("HEATFACE_ST7789PY") or os.path.join(
+    ROOT, "..", "shared", "third_party", "st7789py_mpy", "lib")
+if ST7789PY not in sys.path:
+    sys.path.append(ST7789PY)

@@ -73,3 +73,24 @@ class RecordingDisplay:
             raise AssertionError("(%d, %d) is outside the recorded window" % (x, y))
         i = 2 * ((y - wy) * ww + (x - wx))
         return (self.buf[i] << 8) | self.buf[i + 1]
+
+
+class Tee:
+    """Sends every drawing call to two displays (the intended picture and the real path)."""
+
+    def __init__(self, intended, real):
+        self.intended = intended
+        self.real = real
+        self.width = real.width
+        self.height = real.height
+
+    def blit(self, buf, x, y, w, h):
+        self.intended.blit(buf, x, y, w, h)
+        self.real.blit(buf, x, y, w, h)
+
+    def fill_rect(self, x, y, w, h, color):
+        self.intended.fill_rect(x, y, w, h, color)
+        self.real.fill_rect(x, y, w, h, color)
+
+    def backlight(self, on):
+        pass

@@ -1,6 +1,7 @@
 # heatface — talking to a board with mpremote. Included by the Makefile (`include tools/deploy.mk`).
 #
-#   make deploy [PORT=auto] [MIP=1] [MPY=0 ARCH=armv7emsp]   copy lib/, models/, boot.py, main.py
+#   make deploy [PORT=auto] [MIP=1] [DEPLOY_FORM=romfs] [ARCH=armv7emsp]   put the app on a board
+#   make deploy-stage                 only stage it: out/deploy/ (filesystem), out/deploy.romfs
 #   make run    [PORT=auto]          run main.py from this folder without copying (mpremote mount)
 #   make pull   [PORT=auto]          copy new captures from the card into data/raw/ (never overwrites)
 #                                    and merge the card's captures.csv (bursts) into data/raw/captures.csv
@@ -8,17 +9,40 @@
 #   make mpy    ARCH=armv7emsp|xtensawin|x64    lib/ -> out/mpy/<arch>/lib/**.mpy
 #   make package-json                 regenerate firmware/package.json (mip) from lib/
 #
+# DEPLOY_FORM  how the code reaches the board (README, "Deployment forms"):
+#   romfs  (default) lib/ precompiled for ARCH and the model in the ROMFS partition (stock v1.28.0
+#          Wio firmware: 64 KB, `mpremote romfs`): bytecode runs and the model is read in place,
+#          so neither costs heap; what does not fit goes to /lib as .mpy files.
+#   mpy    lib/ precompiled for ARCH, as .mpy files in /lib (bytecode loaded into the heap).
+#   py     lib/ as sources (compiled on the board at import: the most heap; any firmware).
+#   frozen only boot.py, main.py and the native kernels: lib/ and the model are in a custom
+#          firmware (firmware/README.md).
+# MPY=1 / MPY=0 (older spelling) mean DEPLOY_FORM=mpy / py.
+# ARCH   armv7emsp = SAMD51 (Wio Terminal), xtensawin = ESP32-S3. Where heatface has native int8
+#        kernels for ARCH (tools/natmod.mk: armv7emsp, x64, x86), /lib/heatface_nn_<ARCH>.mpy is sent.
+# NATIVE_MPY  0 sends modules that hold viper/native code as .py sources instead of .mpy: a .mpy
+#        with machine code only loads on the MicroPython version it was built for (v1.28 here), and
+#        the ESP32-S3 microlite firmware is v1.19.1. Default 0 for xtensawin, else 1.
 # PORT   mpremote device: `auto` (default), /dev/ttyACM0, a shortcut like `a0`, or a virtual board's pty.
 # MIP    1 (default): also `mpremote mip install $(MIP_PACKAGES)` (needs internet); MIP=0 skips it.
-# MPY    1: send lib/ precompiled for ARCH (and delete the board's .py twins of the sent .mpy files,
-#        which MicroPython would otherwise import first). ARCH: armv7emsp = SAMD51 (Wio Terminal),
-#        xtensawin = ESP32-S3. For an ARCH with native kernels (armv7emsp, x64: tools/pixels_natmod.mk)
-#        lib/heatface_pixels.mpy is sent too, with MPY=0 as well.
+# Copying is interruption-safe: tools/deploy_board.py sends changed files under temporary names
+# and renames them into place in one step on the board; a killed deploy leaves the previous version.
+# The native pixel kernels for ARCH (tools/pixels_natmod.mk: armv7emsp, x64) go as
+#        /lib/heatface_pixels.mpy in every form; other firmware ignores the file.
 
 BIN          ?= .venv/bin
 PORT         ?= auto
 MIP          ?= 1
 ARCH         ?= armv7emsp
+DEPLOY_FORM  ?= romfs
+ifeq ($(MPY),1)
+override DEPLOY_FORM := mpy
+else ifeq ($(MPY),0)
+override DEPLOY_FORM := py
+endif
+NATIVE_MPY   ?= $(if $(filter xtensawin,$(ARCH)),0,1)
+ROMFS_BYTES  ?= 65536
+NATMOD_ARCHS := armv7emsp x64 x86
 MIP_PACKAGES ?= sdcard github:russhughes/st7789py_mpy/lib/st7789py.py
 CARD_DIR     ?= /sd
 PULL_DIR     ?= data/raw
@@ -30,17 +54,22 @@ LIB_PY       := $(shell find lib -name '*.py' -not -path '*/__pycache__/*' | sor
 MODEL_FILES  := $(filter-out %.split.json,$(wildcard models/*.tflite models/*.labels.txt models/*.json))
 STAGE        := out/deploy
 
-# Deletes /lib/**/X.py wherever X.mpy exists on the board (a .py shadows its .mpy at import).
-PRUNE_PY_TWINS := exec('import os\ndef w(d):\n for e in os.ilistdir(d):\n  p = d + \"/\" + e[0]\n  if e[1] == 0x4000:\n   w(p)\n  elif p.endswith(\".mpy\"):\n   try:\n    os.remove(p[:-4] + \".py\")\n    print(\"removed\", p[:-4] + \".py\")\n   except OSError:\n    pass\nw(\"/lib\")')
-
 .PHONY: deploy deploy-stage run pull repl mpy package-json
 
-deploy-stage:
-	@rm -rf $(STAGE) && mkdir -p $(STAGE)/lib
-ifeq ($(MPY),1)
-	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) mpy ARCH=$(ARCH) MPY=1 >/dev/null
+deploy-stage: $(if $(filter $(NATMOD_ARCHS),$(ARCH)),$(NATMOD_SRCS))
+	@case "$(DEPLOY_FORM)" in py|mpy|romfs|frozen) ;; \
+	  *) echo "deploy: DEPLOY_FORM=$(DEPLOY_FORM) is not one of py, mpy, romfs, frozen" >&2; exit 1;; esac
+	@rm -rf $(STAGE) $(STAGE)-rom $(STAGE).romfs && mkdir -p $(STAGE)/lib
+ifneq ($(filter mpy romfs,$(DEPLOY_FORM)),)
+	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) mpy ARCH=$(ARCH) >/dev/null
 	@cp -R out/mpy/$(ARCH)/lib/. $(STAGE)/lib/
-else
+ifeq ($(NATIVE_MPY),0)
+	@for f in $$(find $(STAGE)/lib -name '*.mpy'); do \
+	  if [ "$$(od -An -tu1 -j2 -N1 $$f | tr -d ' ')" -ge 4 ]; then \
+	    rel=$${f#$(STAGE)/}; rm $$f && cp $${rel%.mpy}.py $(STAGE)/$${rel%.mpy}.py || exit 1; fi; \
+	done
+endif
+else ifeq ($(DEPLOY_FORM),py)
 	@for f in $(LIB_PY); do mkdir -p $(STAGE)/$$(dirname $$f) && cp $$f $(STAGE)/$$f || exit 1; done
 endif
 ifneq ($(filter $(ARCH),$(PIXELS_VARIANTS)),)
@@ -48,15 +77,24 @@ ifneq ($(filter $(ARCH),$(PIXELS_VARIANTS)),)
 	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) $(call pixels_mpy,$(ARCH)) >/dev/null
 	@cp $(call pixels_mpy,$(ARCH)) $(STAGE)/lib/
 endif
+ifneq ($(filter $(NATMOD_ARCHS),$(ARCH)),)
+	@nm=$$($(NATMOD_ENV) tools/build_natmod.sh $(ARCH)) && cp "$$nm" $(STAGE)/lib/
+endif
+ifneq ($(DEPLOY_FORM),frozen)
 ifneq ($(MODEL_FILES),)
 	@mkdir -p $(STAGE)/models && cp $(MODEL_FILES) $(STAGE)/models/
 endif
+endif
+	@cp boot.py main.py $(STAGE)/
+ifeq ($(DEPLOY_FORM),romfs)
+	@$(BIN)/python tools/deploy_board.py romfs --stage $(STAGE) --rom $(STAGE)-rom \
+	  --image $(STAGE).romfs --bytes $(ROMFS_BYTES)
+endif
+	@echo "deploy-stage: DEPLOY_FORM=$(DEPLOY_FORM) ARCH=$(ARCH) -> $(STAGE)/$(if $(filter romfs,$(DEPLOY_FORM)), + $(STAGE).romfs)"
 
 deploy: deploy-stage
-	$(MPREMOTE) fs cp -r $(STAGE)/lib $(if $(MODEL_FILES),$(STAGE)/models) boot.py main.py :
-ifeq ($(MPY),1)
-	$(MPREMOTE) exec "$(PRUNE_PY_TWINS)"
-endif
+	$(BIN)/python tools/deploy_board.py send --mpremote $(BIN)/mpremote --port $(PORT) \
+	  --stage $(STAGE) $(if $(filter romfs,$(DEPLOY_FORM)),--romfs $(STAGE).romfs)
 ifeq ($(MIP),1)
 	$(MPREMOTE) mip install $(MIP_PACKAGES)
 else

@@ -26,8 +26,9 @@ microlite when it can be imported, else pure.
 
 import json
 
-from heatface import tflite_kernels
-from heatface.tflite_fb import INT8, TYPE_NAMES, ModelError, parse
+import micropython
+
+from heatface.tflite_fb import INT8, TYPE_NAMES, ModelError, map_file, parse
 
 __all__ = ["Classifier", "ModelError", "input_lut"]
 
@@ -47,14 +48,27 @@ def input_lut(scale, zero_point):
     return lut
 
 
+@micropython.viper
+def lut_map(src: ptr8, lut: ptr8, dst: ptr8, n: int):
+    """dst[i] = lut[src[i]] (gray8 -> int8 model input)."""
+    for i in range(n):
+        dst[i] = lut[src[i]]
+
+
 def _read(path, mode="rb"):
-    """The file's content, or None. A firmware with the model frozen in (firmware/manifest.py)
-    has no file: the generated ``heatface_model`` module holds it by base name."""
-    try:
-        with open(path, mode) as f:
-            return f.read()
-    except OSError:
-        pass
+    """The file's content, or None. A relative path not found is looked for in ROMFS too
+    (``/rom/<path>``, where ``make deploy`` puts the model); binary files are mapped without a
+    copy where the filesystem allows it (ROMFS, :func:`map_file`). A firmware with the model
+    frozen in (firmware/manifest.py) has no file: the generated ``heatface_model`` module holds
+    it by base name."""
+    for p in (path,) if path.startswith("/") else (path, "/rom/" + path):
+        try:
+            if mode == "rb":
+                return map_file(p)
+            with open(p, mode) as f:
+                return f.read()
+        except OSError:
+            pass
     try:
         from heatface_model import FILES
     except ImportError:
@@ -72,13 +86,13 @@ def _base(path):
 class _PureBackend:
     name = "pure"
 
-    def __init__(self, model, arena_size):
+    def __init__(self, model, arena_size, parsed):
         from heatface.tflite import Interpreter
 
-        self.it = Interpreter(model)
+        self.it = Interpreter(model, parsed=parsed)
 
     def run(self, gray8, lut, out):
-        tflite_kernels.lut_map(gray8, lut, self.it.input, INPUT_SIZE)
+        lut_map(gray8, lut, self.it.input, INPUT_SIZE)
         self.it.invoke()
         o = self.it.output
         for i in range(len(out)):
@@ -94,7 +108,7 @@ ARENA_MARGIN = 4096
 class _MicroliteBackend:
     name = "microlite"
 
-    def __init__(self, model, arena_size):
+    def __init__(self, model, arena_size, parsed):
         import microlite
 
         self._gray = None
@@ -176,6 +190,7 @@ class Classifier:
         if mz is not None and mz != tin.zero_point:
             raise ModelError("metadata input_zero_point %r does not match the model's %r"
                              % (mz, tin.zero_point))
+        parsed = (tensors, ops, inputs, outputs)
         del tensors, ops
         self.labels = list(labels)
         self.meta = meta
@@ -185,7 +200,7 @@ class Classifier:
         self._raw = bytearray(n_out)
         self.scores = [0.0] * n_out
         cls = _pick_backend(backend)
-        self._backend = cls(model, int(meta.get("arena_size", 16384)))
+        self._backend = cls(model, int(meta.get("arena_size", 16384)), parsed)
         self.backend = self._backend.name
 
     @classmethod
@@ -194,7 +209,6 @@ class Classifier:
         model = _read(model_path)
         if model is None:
             raise ModelError("model file %s not found (or unreadable)" % model_path)
-        model = bytearray(model)
         base = _base(model_path)
         meta = None
         text = _read(base + ".json", "r")

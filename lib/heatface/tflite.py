@@ -5,23 +5,28 @@
     it.input[:] = int8_bytes            # bytearray, int8 two's complement, NHWC
     it.invoke()
     it.output                           # bytearray of int8 scores
+    it.kernels                          # "native" (heatface_nn module) or "viper"
 
 Supported (int8 activations, int8 weights with per-tensor or per-channel scales, int32 biases):
 CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D, MEAN (over height and width),
 FULLY_CONNECTED, RESHAPE, SOFTMAX; padding SAME/VALID, strides, dilation, fused NONE/RELU/RELU6/
 RELU_N1_TO_1. Any other op raises :class:`ModelError` naming it.
 
-Every tensor buffer, weight copy and requantization table is made in the constructor; ``invoke``
-allocates nothing in the conv/pool/dense kernels (viper, see :mod:`heatface.tflite_kernels`).
+The model is parsed once; weights and biases are read in place from the model's bytes (which
+may be a memoryview of a file in ROMFS: :func:`heatface.tflite_fb.map_file`), never copied. One
+arena holds every activation tensor; requantization tables and a shared scratch are made in the
+constructor, and ``invoke`` allocates nothing in the conv/pool/dense kernels: native ones
+(:mod:`heatface.tflite_native`) where the firmware's architecture has them, else the viper ones
+of :mod:`heatface.tflite_kernels`, which are the portable, bit-exact reference.
 The flatbuffer reader is :mod:`heatface.tflite_fb`, the fixed-point arithmetic
 :mod:`heatface.tflite_quant`.
 """
 
 import gc
-import struct
+import sys
 from array import array
 
-from heatface import tflite_kernels as K
+from heatface import tflite_native
 from heatface.tflite_fb import (AVERAGE_POOL_2D, CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
                                 INT8, INT32, MAX_POOL_2D, MEAN, RESHAPE, SOFTMAX, TYPE_NAMES,
                                 ModelError, op_name, parse)
@@ -47,10 +52,20 @@ def _pad(size, k, stride, dilation, out):
     return total // 2 if total > 0 else 0
 
 
-def _biased(data):
-    buf = bytearray(len(data))
-    K.xor128(data, buf, len(data))
-    return buf
+def _viper():
+    """The viper kernels, imported only when used: with native kernels only MEAN needs them, and
+    their machine code is copied into RAM at import, wherever the .mpy file lives."""
+    from heatface import tflite_kernels
+
+    return tflite_kernels
+
+
+def _int32s(n):
+    """A zeroed array('i') of n values, built without a temporary list: MicroPython copies a
+    bytearray's raw bytes into an array, CPython (tests) repeats a one-item array."""
+    if sys.implementation.name == "micropython":
+        return array("i", bytearray(4 * n))
+    return array("i", [0]) * n
 
 
 def _shift_bytes(shifts):
@@ -80,11 +95,22 @@ def _row_len(tensors, op):
 class Interpreter:
     """Runs one int8 .tflite model (subgraph 0, one input, one output)."""
 
-    def __init__(self, model):
+    def __init__(self, model, kernels=None, parsed=None):
+        """``model``: the .tflite bytes (bytes, bytearray or memoryview, read in place).
+        ``kernels``: None picks native kernels when this firmware has them, else viper;
+        ``"viper"`` or ``"native"`` forces one. ``parsed``: the result of
+        :func:`heatface.tflite_fb.parse` of ``model`` if the caller has it already."""
         if not isinstance(model, (bytes, bytearray, memoryview)):
             raise TypeError("model must be the .tflite file's bytes")
+        if kernels not in (None, "native", "viper"):
+            raise ValueError("kernels must be None, 'native' or 'viper', not %r" % (kernels,))
+        self._nn = None if kernels == "viper" else tflite_native.load()
+        if kernels == "native" and self._nn is None:
+            raise ModelError("no native kernels for this firmware (architecture %s)"
+                             % tflite_native.arch())
+        self.kernels = "viper" if self._nn is None else "native"
         self._model = model  # keeps the weight memoryviews alive
-        tensors, ops, inputs, outputs = parse(model)
+        tensors, ops, inputs, outputs = parsed or parse(model)
         if len(inputs) != 1 or len(outputs) != 1:
             raise ModelError("model must have exactly one input and one output (has %d and %d)"
                              % (len(inputs), len(outputs)))
@@ -96,7 +122,7 @@ class Interpreter:
                                  "MAX_POOL_2D, AVERAGE_POOL_2D, MEAN, FULLY_CONNECTED, RESHAPE, "
                                  "SOFTMAX)" % op_name(op.code))
         self._bufs = {}
-        self._arena(ops, inputs[0])
+        self._arena(ops, inputs[0], outputs[0])
         tin = tensors[inputs[0]]
         tout = tensors[outputs[0]]
         for t in (tin, tout):
@@ -111,35 +137,64 @@ class Interpreter:
         self.output_shape = tuple(tout.shape)
         self.output_scale = tout.scale
         self.output_zero_point = tout.zero_point
-        # int32 accumulators of one output row, shared by every conv/dense/mean step
-        self._row = array("i", [0] * max([_row_len(tensors, op) for op in ops] + [1]))
+        # int32 accumulators of one output row, shared by every viper conv/dense and mean step
+        rows = [_row_len(tensors, op) for op in ops if self._native(op) is None]
+        self._row = _int32s(max(rows + [1]))
+        self._scratch_need = 0
         self._steps = []
         for op in ops:
             self._steps.append(self._prepare(op))
+        # one scratch for every native step that needs one, sized for the largest
+        scratch = bytearray(self._scratch_need)
+        for step in self._steps:
+            if step is not None and step[2] is not None:
+                step[1][step[2]] = scratch
         self.output = self._buf(tout)
+        self.tensors = self._bufs = None  # the parse is done with: free it
 
     # --- tensors ---
 
-    def _arena(self, ops, input_index):
-        """One bytearray for every activation tensor (a single allocation limits fragmentation)."""
+    def _arena(self, ops, input_index, output_index):
+        """One bytearray for every activation tensor (a single allocation limits fragmentation),
+        tensors whose lifetimes do not overlap sharing bytes (greedy by size, as TFLM plans its
+        arena). The input and output live through the whole run, so they stay readable."""
         gc.collect()
-        wanted = [input_index]
-        for op in ops:
-            if op.code != RESHAPE:
-                wanted.extend(op.outputs)
+        alias = {}  # RESHAPE output -> the tensor whose buffer it shares
+        first = {input_index: -1}
+        last = {input_index: len(ops)}
+        for i, op in enumerate(ops):
+            for k in op.inputs:
+                if k >= 0 and self.tensors[k].data is None:
+                    k = alias.get(k, k)
+                    last[k] = i if last.get(k, i) < i else last.get(k, i)
+            for k in op.outputs:
+                if self.tensors[k].data is not None:
+                    raise ModelError("model writes into constant tensor %d" % k)
+                if op.code == RESHAPE:
+                    alias[k] = alias.get(op.inputs[0], op.inputs[0])
+                elif k not in first:
+                    first[k] = i
+                    last[k] = last.get(k, i)
+        last[alias.get(output_index, output_index)] = len(ops)
+        items = sorted(((self.tensors[k].size() + 3) & ~3, k) for k in first)
+        placed = []  # (offset, size, first, last)
         total = 0
-        for i in wanted:
-            total += (self.tensors[i].size() + 3) & ~3
+        for size, k in reversed(items):
+            a, b = first[k], last[k]
+            live = [(o, n) for o, n, f, l in placed if f <= b and a <= l]
+            off = 0
+            for o, n in sorted(live):
+                if off + size <= o:
+                    break
+                off = max(off, o + n)
+            placed.append((off, size, a, b))
+            self._bufs[k] = off
+            total = max(total, off + size)
         self.arena = bytearray(total)
         mv = memoryview(self.arena)
-        pos = 0
-        for i in wanted:
-            t = self.tensors[i]
-            if t.data is not None:
-                raise ModelError("model writes into constant tensor %d" % i)
-            n = t.size()
-            self._bufs[i] = mv[pos:pos + n]
-            pos += (n + 3) & ~3
+        for k in first:
+            off = self._bufs[k]
+            self._bufs[k] = mv[off:off + self.tensors[k].size()]
 
     def _buf(self, t):
         b = self._bufs.get(t.index)
@@ -175,10 +230,21 @@ class Interpreter:
                              % (op_name(op.code), TYPE_NAMES.get(t.type, t.type)))
         return t
 
+    def _native(self, op):
+        """The native kernel module if it runs ``op``, else None (viper): it has conv, depthwise,
+        pooling and per-tensor fully connected (native code costs RAM: see its Makefile)."""
+        if self._nn is None or op.code not in (CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D,
+                                               AVERAGE_POOL_2D, FULLY_CONNECTED):
+            return None
+        if op.code == FULLY_CONNECTED and len(self.tensors[op.inputs[1]].scale_bits) > 1:
+            return None
+        return self._nn
+
     def _requant(self, op, tin, filt, tout, n, per_tensor_fc=False):
-        """Per-channel (multiplier array, left shifts, right shifts) for n output channels."""
-        mult = array("i", [0] * n)
-        shifts = [0] * n
+        """Per-channel (multiplier array, shifts) for n output channels, shifts as the kernels
+        take them: an int32 array (native) or (left shifts, right shifts) bytes (viper)."""
+        mult = _int32s(n)
+        shifts = _int32s(n)
         bits = filt.scale_bits
         if len(bits) not in (1, n):
             raise ModelError("%s has %d weight scales for %d channels" % (op_name(op.code), len(bits), n))
@@ -190,16 +256,26 @@ class Interpreter:
                 m, s = conv_multiplier(tin.scale_bits[0], fb, tout.scale_bits[0])
             mult[c] = m
             shifts[c] = s
-        ls, rs = _shift_bytes(shifts)
-        return mult, ls, rs
+        return mult, (shifts if self._native(op) else _shift_bytes(shifts))
 
     def _bias(self, op, n):
+        """The int32 biases in place (a memoryview into the model); absent: None for the native
+        kernels, zeros for viper. The native kernels read words: an unaligned bias (a model
+        mapped from ROMFS) is copied."""
         b = self._const(op, 2, INT32)
+        nn = self._native(op)
         if b is None:
-            return array("H", (0 for _ in range(2 * n)))
+            return None if nn else bytes(4 * n)
         if b.size() != n:
             raise ModelError("%s bias has %d values for %d channels" % (op_name(op.code), b.size(), n))
-        return array("H", struct.unpack("<%dH" % (2 * n), b.data))
+        if nn is None or nn.aligned(b.data):
+            return b.data
+        return array("i", bytearray(b.data))  # MicroPython only: a raw copy
+
+    def _native_step(self, kern, args, scratch_kind, p):
+        """A prepared native step whose argument list gets the shared scratch once all are made."""
+        self._scratch_need = max(self._scratch_need, self._nn.scratch_size(scratch_kind, p))
+        return (kern, args, 6 if scratch_kind != tflite_native.POOL else 2)
 
     # --- ops ---
 
@@ -248,11 +324,19 @@ class Interpreter:
         ph = _pad(ih, kh, sh, dh, oh)
         pw = _pad(iw, kw, sw, dw, ow)
         lo, hi = activation_range(o["activation"], tout.scale_bits[0], tout.zero_point)
-        mult, ls, rs = self._requant(op, tin, filt, tout, oc)
+        mult, shifts = self._requant(op, tin, filt, tout, oc)
         p = (ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, ph, pw, dh, dw, -tin.zero_point, dm)
-        kern = K.conv2d if op.code == CONV_2D else K.depthwise_conv2d
-        return (kern, (self._buf(tin), _biased(filt.data), self._buf(tout), self._bias(op, oc),
-                       mult, ls, rs, self._row, (tout.zero_point, lo, hi), p))
+        q = (tout.zero_point, lo, hi)
+        inp, wts, out, bias = self._buf(tin), filt.data, self._buf(tout), self._bias(op, oc)
+        if self._native(op) is None:
+            kern = _viper().conv2d if op.code == CONV_2D else _viper().depthwise_conv2d
+            return (kern, (inp, wts, out, bias, mult, shifts[0], shifts[1], self._row, q, p), None)
+        pn = array("i", p + q)
+        if op.code == CONV_2D:
+            return self._native_step(self._nn.conv, [inp, wts, bias, out, mult, shifts, None, pn],
+                                     tflite_native.CONV, pn)
+        return self._native_step(self._nn.depthwise, [inp, wts, bias, out, mult, shifts, None, pn],
+                                 tflite_native.DEPTHWISE, pn)
 
     def _prep_pool(self, op):
         o = op.opts
@@ -269,7 +353,11 @@ class Interpreter:
         lo, hi = activation_range(o["activation"], tout.scale_bits[0], tout.zero_point)
         p = (ih, iw, ch, oh, ow, kh, kw, sh, sw, _pad(ih, kh, sh, 1, oh), _pad(iw, kw, sw, 1, ow),
              1 if op.code == AVERAGE_POOL_2D else 0, lo, hi)
-        return (K.pool2d, (self._buf(tin), self._buf(tout), p))
+        if self._native(op) is None:
+            return (_viper().pool2d, (self._buf(tin), self._buf(tout), p), None)
+        pn = array("i", p)
+        return self._native_step(self._nn.pool, [self._buf(tin), self._buf(tout), None, pn],
+                                 tflite_native.POOL, pn)
 
     def _prep_fc(self, op):
         tin = self._act(op, 0)
@@ -280,11 +368,14 @@ class Interpreter:
             raise ModelError("FULLY_CONNECTED shapes do not match: input %s, weights %s, output %s"
                              % (tin.shape, filt.shape, tout.shape))
         lo, hi = activation_range(op.opts["activation"], tout.scale_bits[0], tout.zero_point)
-        mult, ls, rs = self._requant(op, tin, filt, tout, n, per_tensor_fc=True)
+        mult, shifts = self._requant(op, tin, filt, tout, n, per_tensor_fc=True)
         p = (k, n, -tin.zero_point)
-        return (K.fully_connected, (self._buf(tin), _biased(filt.data), self._buf(tout),
-                                    self._bias(op, n), mult, ls, rs, self._row,
-                                    (tout.zero_point, lo, hi), p))
+        q = (tout.zero_point, lo, hi)
+        inp, out, bias = self._buf(tin), self._buf(tout), self._bias(op, n)
+        if self._native(op) is None:
+            return (_viper().fully_connected, (inp, filt.data, out, bias, mult, shifts[0], shifts[1],
+                                               self._row, q, p), None)
+        return (self._nn.fc, (inp, filt.data, bias, out, mult, shifts, array("i", p + q + (0,))), None)
 
     def _prep_mean(self, op):
         tin = self._act(op, 0, 4)
@@ -316,7 +407,7 @@ class Interpreter:
         state = (self._buf(tin), self._buf(tout), self._row, n, ch,
                  0 if mode == 1 else tin.zero_point, mode, array("i", (m,)), ls, rs,
                  (tout.zero_point, -128, 127))
-        return (_mean, state)
+        return (_mean, state, None)
 
     def _prep_softmax(self, op):
         tin = self._act(op, 0)
@@ -325,7 +416,7 @@ class Interpreter:
             raise ModelError("int8 SOFTMAX output must have scale 1/256 and zero point -128")
         depth = tin.shape[-1]
         sm = Softmax(op.opts["beta_bits"], tin.scale_bits[0])
-        return (_softmax, (sm, self._buf(tin), self._buf(tout), depth, tin.size() // depth))
+        return (_softmax, (sm, self._buf(tin), self._buf(tout), depth, tin.size() // depth), None)
 
     # --- running ---
 
@@ -337,6 +428,7 @@ class Interpreter:
 
 
 def _mean(inp, out, sums, n, ch, in_zp, mode, mult, ls, rs, q):
+    K = _viper()
     K.channel_sums(inp, sums, n, ch, in_zp)
     if mode == 2:
         K.requantize_row(sums, out, 0, ch, 1, mult, ls, rs, q)

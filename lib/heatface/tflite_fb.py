@@ -47,6 +47,20 @@ class ModelError(ValueError):
     """The model file is missing, corrupt, or not a model heatface can run."""
 
 
+def map_file(path):
+    """The bytes of file ``path`` without a copy where the filesystem allows it (a file in ROMFS
+    opened 'rb' exposes its flash through the buffer protocol), else read into RAM."""
+    f = open(path, "rb")
+    try:
+        return memoryview(f)  # keeps f (and so the mapping) alive
+    except TypeError:
+        pass
+    try:
+        return f.read()
+    finally:
+        f.close()
+
+
 def op_name(code):
     return OP_NAMES.get(code, "builtin operator %d" % code)
 

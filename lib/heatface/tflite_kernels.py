@@ -1,13 +1,16 @@
 """Viper inner loops of the int8 interpreter: conv, depthwise conv, fully connected, pooling, mean.
 
+These are the portable kernels and the bit-exact reference for the native ones
+(:mod:`heatface.tflite_native`); they run wherever viper does (and as plain Python in CPython).
+
 Conventions, shared by every kernel:
 
 - Activations are int8 in bytearrays (two's complement, NHWC, batch 1). A ptr8 load is unsigned,
   so ``(b ^ 128) - 128`` gives the signed value; the ``- 128`` is folded into an offset.
-- Weights are stored biased (``w + 128`` as uint8, made at load) so a load costs one subtraction.
-- Per-channel int32 biases sit in an ``array('H')`` (two unsigned 16-bit halves each) (a ptr32 load is
-  zero-extended on 64-bit hosts, sign-correct only on 32-bit boards); multipliers are < 2**31
-  and read with ptr32; shifts are split into left and right shift bytes.
+- Weights and biases are read in place from the model's bytes: int8 weights like activations,
+  int32 little-endian biases byte by byte (any alignment; the top byte sign-extended, so the
+  value is right on 32-bit boards and 64-bit hosts alike). Multipliers are < 2**31 and read with
+  ptr32; shifts are split into left and right shift bytes.
 - Requantization is TFLM's MultiplyByQuantizedMultiplier: SaturatingRoundingDoublingHighMul then
   RoundingDivideByPOT. Viper ints are 32-bit on the boards, so the 32x32->64-bit product is built
   from 16-bit halves in uint arithmetic; no intermediate exceeds 2**32 (same result on 64-bit).
@@ -92,8 +95,8 @@ def requantize_row(acc: ptr32, out: ptr8, start: int, n: int, oc: int, mult: ptr
 
 
 @micropython.viper
-def conv2d(inp: ptr8, wts: ptr8, out, bias: ptr16, mult, lsh, rsh, row, q, p):
-    """CONV_2D, per-channel. Filter [oc, kh, kw, ic] biased; ``row`` is an int32 scratch array of
+def conv2d(inp: ptr8, wts: ptr8, out, bias: ptr8, mult, lsh, rsh, row, q, p):
+    """CONV_2D, per-channel. Filter [oc, kh, kw, ic]; ``row`` is an int32 scratch array of
     at least ow * oc; q = (output_zp, act_min, act_max); p = (ih, iw, ic, oh, ow, oc, kh, kw,
     sh, sw, ph, pw, dh, dw, -input_zp)."""
     ih = int(p[0])
@@ -119,7 +122,9 @@ def conv2d(inp: ptr8, wts: ptr8, out, bias: ptr16, mult, lsh, rsh, row, q, p):
         for ox in range(ow):
             ix0 = ox * sw - pw
             for c in range(oc):
-                acc = (((int(bias[2 * c + 1]) ^ 0x8000) - 0x8000) << 16) | int(bias[2 * c])
+                b = 4 * c
+                acc = ((((int(bias[b + 3]) ^ 128) - 128) << 24) | (int(bias[b + 2]) << 16)
+                       | (int(bias[b + 1]) << 8) | int(bias[b]))
                 wc = c * kh * kw * ic
                 for ky in range(kh):
                     iy = iy0 + ky * dh
@@ -132,15 +137,15 @@ def conv2d(inp: ptr8, wts: ptr8, out, bias: ptr16, mult, lsh, rsh, row, q, p):
                         ib = (iy * iw + ix) * ic
                         wb = wc + (ky * kw + kx) * ic
                         for k in range(ic):
-                            acc += ((int(inp[ib + k]) ^ 128) + in_off) * (int(wts[wb + k]) - 128)
+                            acc += ((int(inp[ib + k]) ^ 128) + in_off) * ((int(wts[wb + k]) ^ 128) - 128)
                 accs[j] = acc
                 j += 1
         requantize_row(row, out, oy * n, n, oc, mult, lsh, rsh, q)
 
 
 @micropython.viper
-def depthwise_conv2d(inp: ptr8, wts: ptr8, out, bias: ptr16, mult, lsh, rsh, row, q, p):
-    """DEPTHWISE_CONV_2D, per-channel. Filter [1, kh, kw, oc] biased, oc = ic * depth_multiplier;
+def depthwise_conv2d(inp: ptr8, wts: ptr8, out, bias: ptr8, mult, lsh, rsh, row, q, p):
+    """DEPTHWISE_CONV_2D, per-channel. Filter [1, kh, kw, oc], oc = ic * depth_multiplier;
     ``row`` and q as for conv2d; p = (ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, ph, pw, dh, dw,
     -input_zp, depth_multiplier)."""
     ih = int(p[0])
@@ -168,7 +173,9 @@ def depthwise_conv2d(inp: ptr8, wts: ptr8, out, bias: ptr16, mult, lsh, rsh, row
             ix0 = ox * sw - pw
             for c in range(oc):
                 ci = c // dm
-                acc = (((int(bias[2 * c + 1]) ^ 0x8000) - 0x8000) << 16) | int(bias[2 * c])
+                b = 4 * c
+                acc = ((((int(bias[b + 3]) ^ 128) - 128) << 24) | (int(bias[b + 2]) << 16)
+                       | (int(bias[b + 1]) << 8) | int(bias[b]))
                 for ky in range(kh):
                     iy = iy0 + ky * dh
                     if iy < 0 or iy >= ih:
@@ -178,26 +185,28 @@ def depthwise_conv2d(inp: ptr8, wts: ptr8, out, bias: ptr16, mult, lsh, rsh, row
                         if ix < 0 or ix >= iw:
                             continue
                         acc += ((int(inp[(iy * iw + ix) * ic + ci]) ^ 128) + in_off) * (
-                            int(wts[(ky * kw + kx) * oc + c]) - 128)
+                            (int(wts[(ky * kw + kx) * oc + c]) ^ 128) - 128)
                 accs[j] = acc
                 j += 1
         requantize_row(row, out, oy * n, n, oc, mult, lsh, rsh, q)
 
 
 @micropython.viper
-def fully_connected(inp: ptr8, wts: ptr8, out, bias: ptr16, mult, lsh, rsh, row, q, p):
+def fully_connected(inp: ptr8, wts: ptr8, out, bias: ptr8, mult, lsh, rsh, row, q, p):
     """FULLY_CONNECTED, per-channel (a per-tensor model repeats its one multiplier). Weights
-    [n, k] biased; ``row`` is an int32 scratch array of at least n; q as for conv2d;
+    [n, k]; ``row`` is an int32 scratch array of at least n; q as for conv2d;
     p = (k, n, -input_zp)."""
     kk = int(p[0])
     nn = int(p[1])
     in_off = int(p[2]) - 128
     accs = ptr32(row)
     for c in range(nn):
-        acc = (((int(bias[2 * c + 1]) ^ 0x8000) - 0x8000) << 16) | int(bias[2 * c])
+        b = 4 * c
+        acc = ((((int(bias[b + 3]) ^ 128) - 128) << 24) | (int(bias[b + 2]) << 16)
+               | (int(bias[b + 1]) << 8) | int(bias[b]))
         wb = c * kk
         for k in range(kk):
-            acc += ((int(inp[k]) ^ 128) + in_off) * (int(wts[wb + k]) - 128)
+            acc += ((int(inp[k]) ^ 128) + in_off) * ((int(wts[wb + k]) ^ 128) - 128)
         accs[c] = acc
     requantize_row(row, out, 0, nn, nn, mult, lsh, rsh, q)
 
@@ -266,16 +275,3 @@ def channel_sums(inp: ptr8, sums: ptr32, n: int, ch: int, in_zp: int):
             acc += ((int(inp[i * ch + c]) ^ 128) - 128) - in_zp
         sums[c] = acc
 
-
-@micropython.viper
-def xor128(src: ptr8, dst: ptr8, n: int):
-    """dst[i] = src[i] ^ 0x80: int8 <-> offset-binary (w + 128) conversion, used at load."""
-    for i in range(n):
-        dst[i] = src[i] ^ 0x80
-
-
-@micropython.viper
-def lut_map(src: ptr8, lut: ptr8, dst: ptr8, n: int):
-    """dst[i] = lut[src[i]] (gray8 -> int8 model input)."""
-    for i in range(n):
-        dst[i] = lut[src[i]]

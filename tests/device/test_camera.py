@@ -1,4 +1,4 @@
-# mprun: heapsize=1536K
+# mprun: heapsize=2048K
 """Hottest/coldest markers, degC/degF, mirror and flip, freeze and the alarm, on the simulated
 board under both runtimes; the viper kernels against their plain twins."""
 

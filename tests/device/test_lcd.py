@@ -80,3 +80,28 @@ def test_backlight_drives_pin():
 
 def test_wio_landscape_rotation_is_320x240():
     assert ILI9341_ROTATIONS[1][1:3] == (320, 240)
+
+
+def test_blit_hands_the_driver_exactly_the_window():
+    """st7789py sends every byte it is given: a strip buffer longer than the strip must be cut."""
+    tft = FakePyDriver()
+    disp = ST7789Display(tft)
+    strip = bytearray(b"\x12\x34\x56\x78\xaa\xbb\xcc\xdd")
+    disp.blit(strip, 3, 4, 2, 1)
+    disp.blit(strip, 0, 0, 1, 1)
+    assert tft.calls == [("blit", b"\x12\x34\x56\x78", 3, 4, 2, 1), ("blit", b"\x12\x34", 0, 0, 1, 1)]
+    try:
+        disp.blit(strip, 0, 0, 3, 2)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a buffer shorter than the window must be refused")
+
+
+def test_wio_rotation_tables_for_both_drivers():
+    from heatface.lcd import MADCTL_BGR, c_driver_init, py_driver_rotations, ILI9341_INIT
+
+    assert py_driver_rotations(ILI9341_ROTATIONS)[3] == (0xE0, 320, 240, 0, 0, False)
+    assert ILI9341_ROTATIONS[3][0] | MADCTL_BGR == 0xE8
+    assert c_driver_init(ILI9341_INIT)[0] == (b"\x01", 150)
+    assert c_driver_init(ILI9341_INIT)[2] == (b"\xcb\x39\x2c\x00\x34\x02", 0)

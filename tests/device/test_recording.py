@@ -1,4 +1,4 @@
-# mprun: heapsize=512K
+# mprun: heapsize=640K
 """Raw recordings on the simulated board, under both runtimes: record to the card and over the
 link, replay through the simulated sensor's registers, byte-identical temperatures."""
 

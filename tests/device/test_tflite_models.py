@@ -1,15 +1,20 @@
-"""The pure int8 interpreter against TFLite-Micro's outputs stored in tests/data/models/.
+"""The int8 interpreter against TFLite-Micro's outputs stored in tests/data/models/.
 
 The references were produced by the real TFLM runtime (tools/make_test_models.py) on inputs that
-:func:`heatface.tflite_testdata.lcg_input` regenerates; every output byte must match.
+:func:`heatface.tflite_testdata.lcg_input` regenerates; every output byte must match, with the
+viper kernels everywhere and with the native ones (heatface_nn_<arch>.mpy) where the runtime has
+them. ``make test`` builds them for the unix port and sets HEATFACE_NATIVE=1, which makes their
+absence a failure rather than a skip.
 """
 
 import gc
 import json
+import os
 
+from heatface import tflite_native
 from heatface.tflite import Interpreter
 from heatface.tflite_testdata import lcg_input
-from mptest import data_path, repo_path
+from mptest import data_path, repo_path, skip
 
 MODELS = ("face_like", "conv_pool", "dw_avg", "gap_reshape", "strided_mix")
 
@@ -19,7 +24,7 @@ def _read(name, mode="rb"):
         return f.read()
 
 
-def check_model(name, limit=None, model_path=None):
+def check_model(name, limit=None, model_path=None, kernels="viper"):
     """Run every stored reference input of model ``name``; returns the number compared."""
     meta = json.loads(_read(name + ".json", "r"))
     ref = _read(name + ".ref")
@@ -28,7 +33,8 @@ def check_model(name, limit=None, model_path=None):
     else:
         with open(model_path, "rb") as f:
             model = f.read()
-    it = Interpreter(model)
+    it = Interpreter(model, kernels=kernels)
+    assert it.kernels == kernels
     n_out = len(it.output)
     count = meta["ref_count"] if limit is None else min(limit, meta["ref_count"])
     assert len(ref) == meta["ref_count"] * n_out
@@ -65,6 +71,27 @@ def test_strided_mix_matches_tflm():
 def test_shipped_model_matches_tflm():
     # references made by `tools/make_test_models.py --shipped` from models/heatface.tflite
     assert check_model("shipped", model_path=repo_path("models", "heatface.tflite")) >= 500
+
+
+def _native_or_skip():
+    if tflite_native.load() is not None:
+        return "native"
+    if os.getenv("HEATFACE_NATIVE") == "1":
+        raise AssertionError("HEATFACE_NATIVE=1 but no %s for this runtime"
+                             % tflite_native.module_name(str(tflite_native.arch())))
+    skip("no native kernels for this runtime (architecture %s)" % tflite_native.arch())
+
+
+def test_native_kernels_match_tflm_on_every_model():
+    kernels = _native_or_skip()
+    for name in MODELS:
+        check_model(name, kernels=kernels)
+    assert check_model("shipped", model_path=repo_path("models", "heatface.tflite"), kernels=kernels) >= 500
+
+
+def test_default_kernels_are_native_where_available():
+    it = Interpreter(_read("conv_pool.tflite"))
+    assert it.kernels == ("native" if tflite_native.load() is not None else "viper")
 
 
 def test_at_least_500_references():

@@ -6,10 +6,13 @@ captures with ``make pull`` and finds them byte-identical to what the board wrot
 """
 
 import hashlib
+import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -111,10 +114,16 @@ def test_deploy_session_pull_end_to_end(tmp_path):
     board_root = tmp_path / "board"
     pulled = tmp_path / "raw"
     # the simulator (host only) and the example sensor's EEPROM are mounted, never deployed
-    mounts = [(os.path.join(ROOT, "tools"), "/host/tools"), (os.path.join(ROOT, "tests", "data"), "/host/data")]
-    with VirtualBoard(board_root, mounts=mounts, paths=["/host/tools"], heapsize="1M") as board:
-        out = make(tmp_path, "deploy", "PORT=" + board.port, "MIP=0")
+    # (and st7789py, the simulated board's LCD driver, which `make deploy MIP=0` does not install)
+    mounts = [(os.path.join(ROOT, "tools"), "/host/tools"), (os.path.join(ROOT, "tests", "data"), "/host/data"),
+              (os.path.dirname(importlib.util.find_spec("st7789py").origin), "/host/drivers")]
+    with VirtualBoard(board_root, mounts=mounts, paths=["/host/tools", "/host/drivers"],
+                      heapsize="1M") as board:
+        # sources, and the native kernels for the virtual board's architecture (the unix port's)
+        form = ["DEPLOY_FORM=py", "ARCH=x64", "MIP=0"]
+        out = make(tmp_path, "deploy", "PORT=" + board.port, *form)
         assert "MIP=0, skipped" in out
+        assert os.path.isfile(os.path.join(board.root, "lib", "heatface_nn_x64.mpy"))
         files = deployed_files()
         for src, dest in files.items():
             on_board = os.path.join(board.root, dest)
@@ -124,9 +133,10 @@ def test_deploy_session_pull_end_to_end(tmp_path):
         out = mpremote(board.port, "fs", "sha256sum", ":main.py", ":lib/heatface/__init__.py")
         assert sha256(os.path.join(ROOT, "main.py")) in out
         assert not any("__pycache__" in d for d, _, _ in os.walk(board.root))
-        # a second deploy sends nothing: every file is up to date
-        out = make(tmp_path, "deploy", "PORT=" + board.port, "MIP=0")
-        assert out.count("Up to date:") == len(files), out
+        # a second deploy sends nothing: every file (and the native module) is up to date
+        out = make(tmp_path, "deploy", "PORT=" + board.port, *form)
+        assert out.count("Up to date:") == len(files) + 1, out
+        assert "0 file(s) sent" in out
 
         written = run_capture_session(board)
         assert sorted(written) == ["env.0.jpg", "env.1.jpg", "env.2.jpg", "face0.0.jpg",
@@ -153,7 +163,7 @@ def test_deploy_session_pull_end_to_end(tmp_path):
 def test_deploy_mpy_replaces_py_and_imports(tmp_path):
     # x64 .mpy files load on the unix port, so the virtual board can import what MPY=1 sends
     with VirtualBoard(tmp_path / "board") as board:
-        make(tmp_path, "deploy", "PORT=" + board.port, "MIP=0")
+        make(tmp_path, "deploy", "PORT=" + board.port, "MIP=0", "DEPLOY_FORM=py")
         out = make(tmp_path, "deploy", "PORT=" + board.port, "MIP=0", "MPY=1", "ARCH=x64")
         pkg = os.path.join(board.root, "lib", "heatface")
         for rel in package_json.library_files():
@@ -166,6 +176,88 @@ def test_deploy_mpy_replaces_py_and_imports(tmp_path):
                        "import heatface.grayscale as g; print(g.__file__); print(list(g.to_gray8([0.0, 29.5, 99.0])))")
         assert out.splitlines() == ["/lib/heatface/grayscale.mpy", "[0, 128, 255]"]
         assert os.path.isdir(pkg)
+
+
+def _board_files(root):
+    return sorted(os.path.relpath(os.path.join(d, n), root) for d, _, names in os.walk(root) for n in names)
+
+
+def test_deploy_killed_mid_copy_keeps_the_previous_version_and_the_next_run_completes(tmp_path):
+    mounts = [(os.path.join(ROOT, "tools"), "/host/tools"), (os.path.join(ROOT, "tests", "data"), "/host/data")]
+    with VirtualBoard(tmp_path / "board", mounts=mounts, paths=["/host/tools"], heapsize="1M") as board:
+        make(tmp_path, "deploy", "PORT=" + board.port, "MIP=0", "DEPLOY_FORM=py", "ARCH=x64")
+        before = {f: sha256(os.path.join(board.root, f)) for f in _board_files(board.root)}
+        # every lib file changes (.py -> .mpy); kill the whole deploy once the first file is across
+        proc = subprocess.Popen(make_command(tmp_path) + ["deploy", "PORT=" + board.port, "MIP=0",
+                                                          "MPY=1", "ARCH=x64"],
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        deadline = time.time() + 180
+        while not any(f.endswith(".hfnew") for f in _board_files(board.root)):
+            assert proc.poll() is None and time.time() < deadline, "the deploy never started copying"
+            time.sleep(0.01)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        after = _board_files(board.root)
+        assert any(f.endswith(".hfnew") for f in after)
+        # the board's files are the previous deploy's, untouched, and the app runs
+        for f, digest in before.items():
+            assert sha256(os.path.join(board.root, f)) == digest, f
+        assert not any(f.endswith(".mpy") and not f.startswith("lib/heatface_nn_") for f in after), after
+        assert len(run_capture_session(board)) == 6
+        # the next deploy cleans up and completes
+        out = make(tmp_path, "deploy", "PORT=" + board.port, "MIP=0", "MPY=1", "ARCH=x64")
+        assert "deploy: committed" in out
+        final = _board_files(board.root)
+        assert not any(f.endswith(".hfnew") for f in final), final
+        for rel in package_json.library_files():
+            assert "lib/" + rel[:-3] + ".mpy" in final and "lib/" + rel not in final, rel
+
+
+def test_deploy_stage_keeps_machine_code_out_of_mpy_files_for_xtensawin(tmp_path):
+    # the ESP32-S3 microlite firmware is MicroPython v1.19.1: it rejects a v1.28 .mpy holding
+    # viper/native code ("incompatible .mpy file") but loads bytecode-only ones
+    make(tmp_path, "deploy-stage", "MPY=1", "ARCH=xtensawin")
+    stage = os.path.join(ROOT, "out", "deploy", "lib")
+    sent = _board_files(stage)
+    with_native = 0
+    for rel in package_json.library_files():
+        src = os.path.join(ROOT, "lib", rel)
+        with open(src) as f:
+            native = "@micropython.viper" in f.read() or "@micropython.native" in open(src).read()
+        if native:
+            with_native += 1
+            assert rel in sent and rel[:-3] + ".mpy" not in sent, rel
+            assert sha256(os.path.join(stage, rel)) == sha256(src)
+        else:
+            assert rel[:-3] + ".mpy" in sent and rel not in sent, rel
+            with open(os.path.join(stage, rel[:-3] + ".mpy"), "rb") as f:
+                header = f.read(4)
+            assert header[:2] == b"M\x06" and header[2] == 0, (rel, header)  # no arch: bytecode only
+    assert with_native >= 5
+    assert not any(f.startswith("heatface_nn_") for f in sent)  # no native kernels for xtensawin
+
+
+def test_deploy_stage_romfs_fits_the_partition_and_puts_the_model_in_it(tmp_path):
+    make(tmp_path, "deploy-stage")  # the defaults: DEPLOY_FORM=romfs, ARCH=armv7emsp
+    image = os.path.join(ROOT, "out", "deploy.romfs")
+    assert os.path.getsize(image) <= 65536
+    rom = _board_files(os.path.join(ROOT, "out", "deploy-rom"))
+    fs = _board_files(os.path.join(ROOT, "out", "deploy"))
+    assert "models/heatface.tflite" in rom and "models/heatface.tflite" not in fs
+    assert "lib/heatface_nn_armv7emsp.mpy" in fs  # machine code is copied to RAM from anywhere
+    assert "boot.py" in fs and "main.py" in fs
+    # the package goes whole to one place (MicroPython finds a package's modules in one folder):
+    # on the Wio Terminal's 64 KB partition it does not fit beside the model
+    mpys = ["lib/" + rel[:-3] + ".mpy" for rel in package_json.library_files()]
+    assert all(m in fs for m in mpys) or all(m in rom for m in mpys)
+    assert not any(m in rom for m in mpys) or not any(m in fs for m in mpys)
+    # the image is what MicroPython's VfsRom reads: the unix port mounts it and lists the model
+    out = subprocess.run([os.path.join(BIN, "micropython"), "-c",
+                          "import vfs; vfs.mount(vfs.VfsRom(open(%r, 'rb').read()), '/rom'); "
+                          "import os; print(os.stat('/rom/models/heatface.tflite')[6])" % image],
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == [str(os.path.getsize(os.path.join(ROOT, "models", "heatface.tflite")))], out
 
 
 def test_mip_installs_the_package_json(tmp_path):
@@ -282,7 +374,7 @@ def test_manifest_freezes_every_lib_file_and_the_model(tmp_path):
 
 
 def test_manifest_uses_freeze_on_old_micropython(tmp_path):
-    # MicroPython before 1.19 gives a manifest only include() and freeze()
+    # MicroPython before 1.20 (microlite's v1.19.1) gives a manifest only include() and freeze()
     calls = []
     ns = {"include": lambda *a, **k: calls.append(("include", a)),
           "freeze": lambda *a, **k: calls.append(("freeze", a))}
@@ -299,6 +391,7 @@ def test_manifest_uses_freeze_on_old_micropython(tmp_path):
 def test_build_scripts_parse_and_refuse_without_a_tree(script):
     path = os.path.join(ROOT, "firmware", script)
     subprocess.run(["bash", "-n", path], check=True, timeout=30)
-    env = {k: v for k, v in os.environ.items() if k not in ("MPY_DIR", "ULAB_DIR", "MICROLITE_DIR")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MICROPY_SRC", "ULAB_SRC", "MICROLITE_DIR")}
     proc = subprocess.run(["bash", path], capture_output=True, text=True, timeout=30, env=env)
     assert proc.returncode != 0 and "set " in proc.stderr

@@ -145,11 +145,14 @@ def test_page_shows_the_frame_readout_and_captures_on_the_card(view, browser):
           lambda: page.js("document.getElementById('s-seq').textContent") not in (None, "--"))
     _wait("the label buttons", lambda: page.js("!!document.getElementById('btn-A')"))
     # the frame: the canvas holds a false-colour image (many colours, not a blank)
-    colours = page.js("""(() => { const c = document.getElementById('frame').getContext('2d');
-        const d = c.getImageData(0, 0, 640, 480).data, seen = new Set();
-        for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] << 16 | d[i + 1] << 8 | d[i + 2]);
-        return seen.size; })()""")
-    assert colours > 20, colours
+    def colours():  # (the canvas is painted after the readout changes: wait for it)
+        n = page.js("""(() => { const c = document.getElementById('frame').getContext('2d');
+            const d = c.getImageData(0, 0, 640, 480).data, seen = new Set();
+            for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] << 16 | d[i + 1] << 8 | d[i + 2]);
+            return seen.size; })()""")
+        return n if n > 20 else None
+
+    _wait("a false-colour image on the canvas", colours, timeout=60)
     # the temperature under the mouse: over the warm face in the scene's first frames, or the room
     x, y = page.centre("marks")
     page.call("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)

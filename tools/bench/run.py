@@ -37,9 +37,11 @@ def run_script(path):
         cmd = [MICROPYTHON[0], "-X", "heapsize=" + heap_of(path)]
     else:
         cmd = [sys.executable]
+    drivers = [os.environ["HEATFACE_ST7789PY"]] if os.environ.get("HEATFACE_ST7789PY") else []
     env = dict(os.environ,
                PYTHONPATH=os.pathsep.join(os.path.join(ROOT, p) for p in ("tools/shims", "lib", "tools")),
-               MICROPYPATH=":".join(os.path.join(ROOT, p) for p in (".frozen", "lib", "tools")))
+               MICROPYPATH=":".join([os.path.join(ROOT, p) for p in (".frozen", "lib", "tools")]
+                                    + drivers))  # the simulated board's LCD driver (make exports it)
     proc = subprocess.run(cmd + [path], cwd=ROOT, env=env, capture_output=True, text=True)
     results = {}
     for line in proc.stdout.splitlines():

@@ -4,8 +4,10 @@ Deployment forms (how a user puts heatface on a stock or custom-firmware board; 
 
 - ``py``     lib/ as .py sources on the filesystem (``make deploy``, MPY=0)
 - ``mpy``    lib/ precompiled with ``mpy-cross -march=armv7emsp`` on the filesystem (MPY=1)
-- ``romfs``  lib/ precompiled, in the ROMFS segment (/rom/lib; bytecode runs in place)
-- ``frozen`` the custom firmware: lib/ and the model frozen in (firmware/manifest.py)
+- ``romfs``  what ``make deploy`` puts in the 64 KB ROMFS partition (the model, read in place;
+             the heatface package too where it fits) in the ROMFS segment, the rest as ``mpy``
+- ``frozen`` the custom firmware: lib/ and the model frozen in (firmware/manifest.py); the
+             native kernels on the filesystem
 
 The app's files are staged by ``make deploy-stage`` (tools/deploy.mk: the one list of what a board
 gets). Test infrastructure that is not deployed (tests/, the simulated hardware, test data, the
@@ -90,10 +92,10 @@ def stage_infra(dest):
 
 
 def stage_app(form, dest):
-    """The app as ``make deploy-stage`` stages it for ``form`` (py: sources, else .mpy), in ``dest``."""
-    mpy = "0" if form == "py" else "1"
+    """The app as ``make deploy-stage DEPLOY_FORM=<form>`` stages it: the filesystem's files in
+    ``dest``, the ROMFS partition's (romfs form) in ``dest``-rom."""
     subprocess.run(["make", "-s", "--no-print-directory", "-C", REPO, "deploy-stage",
-                    "STAGE=" + os.path.abspath(dest), "MPY=" + mpy, "ARCH=armv7emsp"],
+                    "STAGE=" + os.path.abspath(dest), "DEPLOY_FORM=" + form, "ARCH=armv7emsp"],
                    check=True, stdout=subprocess.DEVNULL)
 
 
@@ -145,12 +147,13 @@ def board_images(form, workdir, infra=True, extra_files=None):
         # the simulated board opens its default EEPROM by a path relative to the working folder
         shutil.copytree(os.path.join(REPO, "tests", "data"), os.path.join(disk, "tests", "data"),
                         ignore=shutil.ignore_patterns("*.py", "models"))
-    if form != "frozen":
-        stage = os.path.join(workdir, "stage")
-        stage_app(form, stage)
-        shutil.copytree(os.path.join(stage, "lib"), os.path.join(rom if form == "romfs" else disk, "lib"))
-        if os.path.isdir(os.path.join(stage, "models")):
-            shutil.copytree(os.path.join(stage, "models"), os.path.join(disk, "models"))
+    stage = os.path.join(workdir, "stage")
+    stage_app(form, stage)  # frozen: only the native kernels go to the filesystem
+    shutil.copytree(os.path.join(stage, "lib"), os.path.join(disk, "lib"))
+    if os.path.isdir(os.path.join(stage, "models")):
+        shutil.copytree(os.path.join(stage, "models"), os.path.join(disk, "models"))
+    if os.path.isdir(stage + "-rom"):
+        shutil.copytree(stage + "-rom", rom, dirs_exist_ok=True)
     for board_path, src in (extra_files or {}).items():
         in_rom = board_path.startswith("/rom/")
         out = os.path.join(rom if in_rom else disk, board_path[5 if in_rom else 1:])

@@ -1,8 +1,10 @@
 """The simulated board: the same contract as heatface.boards' profiles, on simulated hardware.
 
 Sensor: :class:`heatface_sim.mlx90640.SimulatedMLX90640` built from an EEPROM dump, fed frame by
-frame from a scene source (:mod:`heatface_sim.scene`). Display: :class:`SimulatedLCD`. Buttons:
-a :class:`ButtonScript`. Card: a host folder (``sim_card_dir``) or none.
+frame from a scene source (:mod:`heatface_sim.scene`). Display: the board profile's own LCD set-up
+(``make_tft``) on the real st7789py driver (or the st7789_mpy model), wired to a register-level
+model of the panel's controller (:mod:`heatface_sim.panel`): the frames it saves are what that
+board's glass shows. Buttons: a :class:`ButtonScript`. Card: a host folder (``sim_card_dir``) or none.
 
 Time is virtual so a scripted session is the same on every run: ``board.clock()`` (the app uses
 it instead of ticks_ms) advances one millisecond per call and a subpage period per subpage the
@@ -14,7 +16,9 @@ sensor measures. Config keys (all optional):
 - ``sim_card_dir``: host folder that plays the SD card; missing key = no card in the slot.
 - ``sim_frames``: file to append an LCD dump to every ``sim_frames_every`` shown frames.
 - ``sim_temps``: file to append each shown frame's 768 float32 temperatures to (raw, native order).
-- ``sim_lcd_record``: False keeps no screen copy (for memory tests on a SAMD51-sized heap).
+- ``sim_lcd_record``: False keeps no frame memory (for memory tests on a SAMD51-sized heap).
+- ``sim_panel``: the board whose LCD is simulated (default ``wio_terminal``; or
+  ``feather_esp32s3_reverse_tft``); ``sim_lcd_driver``: ``st7789py`` (default) or ``st7789_c``.
 - ``sim_sensor_missing``: start with the sensor unplugged (it "appears" after N retries if int).
 - ``sim_recording``: a raw recording (.hfr) to replay instead of a scene: its EEPROM and its
   subpages, byte for byte (the sensor stops answering with new data after the last one).
@@ -26,7 +30,7 @@ sensor measures. Config keys (all optional):
 import os
 
 from heatface_sim.buttons import ButtonScript
-from heatface_sim.lcd import SimulatedLCD
+from heatface_sim.lcd import write_frame
 from heatface_sim.mlx90640 import SimulatedMLX90640
 from heatface_sim.scene import ConstantScene, ReplayScene
 
@@ -54,6 +58,25 @@ def default_scene():
         for c in range(11, 21):
             temps[r * 32 + c] = 34.0 + (2.0 if 8 <= r <= 10 else 0.0)
     return ConstantScene(temps, ambient=22.0)
+
+
+def simulated_lcd(profile, driver="st7789py", record=True):
+    """(panel, screen): board ``profile``'s LCD on its simulated controller, set up by the
+    profile's own ``make_tft`` with ``driver`` (the real st7789py, or the st7789_mpy model);
+    ``screen`` is the display the app draws on (:class:`heatface_sim.panel.PanelScreen`)."""
+    from heatface.lcd import ST7789Display
+    from heatface_sim.panel import PANELS, PanelScreen
+
+    panel = PANELS[profile](record=record)
+    if driver == "st7789py":
+        import st7789py as module
+    elif driver == "st7789_c":
+        from heatface_sim import st7789_c as module
+    else:
+        raise ValueError("sim_lcd_driver must be 'st7789py' or 'st7789_c', not %r" % (driver,))
+    boards = __import__("heatface.boards." + profile, None, None, ["make_tft"])
+    tft = boards.make_tft(module, panel.spi, panel.reset_pin, panel.cs, panel.dc)
+    return panel, PanelScreen(ST7789Display(tft), panel)
 
 
 class SceneBus:
@@ -115,8 +138,9 @@ class Board:
         else:
             self.scene = ReplayScene(scene) if scene else default_scene()
         self.scene_temps = array("f", bytes(4 * 768))
-        self.lcd = SimulatedLCD(config.get("sim_width", 320), config.get("sim_height", 240),
-                                record=config.get("sim_lcd_record", True))
+        self.panel, self.lcd = simulated_lcd(config.get("sim_panel", "wio_terminal"),
+                                             config.get("sim_lcd_driver", "st7789py"),
+                                             record=config.get("sim_lcd_record", True))
         self.script = ButtonScript(BUTTONS)
         for name, t_down, t_up in config.get("sim_buttons", ()):
             self.script.press(name, t_down, t_up)
@@ -199,5 +223,6 @@ class Board:
             with open(self._temps_path, "ab") as f:
                 f.write(app.temps)
         if self._frames_path and app.frames % self._frames_every == 0:
+            w, h = self.panel.view_size()
             with open(self._frames_path, "ab") as f:
-                self.lcd.save_frame(f)
+                write_frame(f, w, h, self.panel.view())

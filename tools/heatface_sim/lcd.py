@@ -1,6 +1,9 @@
 """A simulated LCD: implements heatface's display contract and records the pixels it is given.
 
-Frames can be appended to a file (``save_frame``) in a tiny raw format that
+It is the simulator's picture of what heatface meant to draw; the simulated board's own LCD is
+:mod:`heatface_sim.panel` behind the real driver, and tests compare the two.
+
+Frames can be appended to a file (``write_frame``) in a tiny raw format that
 ``tools/lcd_frames.py`` turns into PNG files and an animated GIF on the host:
 each frame is ``b"HF" + width (u16 LE) + height (u16 LE) + 2 reserved bytes`` followed by
 width*height big-endian RGB565 pixels, row-major.
@@ -69,8 +72,13 @@ class SimulatedLCD:
 
     def save_frame(self, f):
         """Append the current screen to the open binary file ``f``."""
-        f.write(struct.pack("<2sHHH", b"HF", self.width, self.height, 0))
-        f.write(self.pixels)
+        write_frame(f, self.width, self.height, self.pixels)
+
+
+def write_frame(f, width, height, pixels):
+    """Append one frame (``width*height`` big-endian RGB565 words) to the open binary file ``f``."""
+    f.write(struct.pack("<2sHHH", b"HF", width, height, 0))
+    f.write(pixels)
 
 
 def read_frames(f):

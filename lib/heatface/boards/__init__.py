@@ -56,3 +56,19 @@ class ActiveHigh:
 
     def value(self):
         return 0 if self._pin.value() else 1
+
+
+def card_factory(make):
+    """``make`` (a board's SD card constructor) as a factory for :func:`heatface.storage.mount_sd`
+    that raises only OSError: drivers raise ImportError, ValueError ("expecting a pin"), TypeError
+    and more while setting up, and a card that fails to start must never stop the app."""
+
+    def factory():
+        try:
+            return make()
+        except OSError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported on screen as a storage problem
+            raise OSError("SD card set-up failed (%s: %s)" % (type(exc).__name__, exc))
+
+    return factory

@@ -7,13 +7,35 @@ micropython-lib ``sdcard`` for the card.
 
 from micropython import const
 
-from heatface.lcd import ILI9341_INIT, ILI9341_ROTATIONS, ST7789Display
+from heatface.lcd import (ILI9341_INIT, ILI9341_ROTATIONS, MADCTL_BGR, ST7789Display,
+                          c_driver_init, py_driver_rotations)
 
-_LANDSCAPE = const(1)
+# Upright, landscape, buttons on top: ILI9341_ROTATIONS[3], MADCTL 0xE8 (MY|MX|MV|BGR). Seeed's
+# Wio Terminal LCD documentation (wiki.seeedstudio.com Wio-Terminal-LCD-Graphics, -Basic and its
+# examples) draws with TFT_eSPI after tft.setRotation(3), whose ILI9341 MADCTL is
+# MX|MY|MV|BGR = 0xE8, with the same init (display function control 08 82 27) as ILI9341_INIT.
+# st7789_mpy's Wio config calls 0x28 (MV|BGR) rotation 1: the same landscape turned 180 degrees,
+# upside down with the buttons on top.
+UPRIGHT = const(3)
 _I2C_HZ = const(1_000_000)  # the seed ran 2 MHz; 1 MHz is within the MLX90640's Fm+ rating
-_LCD_HZ = const(24_000_000)
-_SD_HZ = const(20_000_000)
+_LCD_HZ = const(24_000_000)  # SERCOM7: 48 MHz / (2 * (BAUD 0 + 1)), the top rate
+# micropython-lib's sdcard re-initialises the bus at its baudrate= argument (default 1.32 MHz).
+# SERCOM SPI runs at 48 MHz / (2 * (BAUD + 1)) with BAUD = 48 MHz // (2 * requested) - 1: 12 MHz
+# is BAUD 1 exactly; any request from 12.1 to 24 MHz gives BAUD 0 = 24 MHz.
+SD_HZ = const(12_000_000)
 _BUZZER_HZ = const(2700)  # near the passive buzzer's resonance: loud at half duty
+
+
+def make_tft(driver, spi, reset, cs, dc):
+    """The LCD driver object for the Wio's ILI9341, upright: ``driver`` is the st7789py module or
+    st7789_mpy's ``st7789``; ``spi`` and the pins are machine objects (or simulated ones)."""
+    if driver.__name__.endswith("st7789py"):  # pure Python: initialises in its constructor
+        return driver.ST7789(spi, 240, 320, reset=reset, cs=cs, dc=dc, rotation=UPRIGHT,
+                             color_order=MADCTL_BGR, custom_init=ILI9341_INIT,
+                             custom_rotations=py_driver_rotations(ILI9341_ROTATIONS))
+    return driver.ST7789(spi, 240, 320, reset=reset, cs=cs, dc=dc,
+                         custom_init=c_driver_init(ILI9341_INIT), rotations=ILI9341_ROTATIONS,
+                         rotation=UPRIGHT, color_order=MADCTL_BGR, inversion=False)
 
 
 class PwmBuzzer:
@@ -48,16 +70,8 @@ class Board:
         try:
             import st7789
         except ImportError:
-            import st7789py
-
-            tft = st7789py.ST7789(spi, 240, 320, reset=Pin("PC07", Pin.OUT),
-                                  cs=Pin("PB21", Pin.OUT), dc=Pin("PC06", Pin.OUT),
-                                  rotation=_LANDSCAPE)
-            return ST7789Display(tft, backlight)
-        tft = st7789.ST7789(spi, 240, 320, reset=Pin("PC07", Pin.OUT), cs=Pin("PB21", Pin.OUT),
-                            dc=Pin("PC06", Pin.OUT), custom_init=ILI9341_INIT,
-                            rotations=ILI9341_ROTATIONS, rotation=_LANDSCAPE,
-                            color_order=st7789.RGB, inversion=False)
+            import st7789py as st7789
+        tft = make_tft(st7789, spi, Pin("PC07", Pin.OUT), Pin("PB21", Pin.OUT), Pin("PC06", Pin.OUT))
         return ST7789Display(tft, backlight)
 
     def buttons(self):
@@ -80,12 +94,16 @@ class Board:
         return PwmBuzzer(PWM(Pin("PD11"), freq=_BUZZER_HZ, duty_u16=0))
 
     def mount_storage(self):
-        from machine import SPI, Pin
-
+        from heatface.boards import card_factory
         from heatface.storage import mount_sd
 
-        import sdcard  # micropython-lib; `make deploy` installs it
+        return mount_sd(card_factory(self.sd_card), "/sd")
 
-        spi = SPI(6, baudrate=_SD_HZ, sck=Pin("PC17"), mosi=Pin("PC16"), miso=Pin("PC18"))
-        card = sdcard.SDCard(spi, Pin("PC19", Pin.OUT))
-        return mount_sd(card, "/sd")
+    def sd_card(self):
+        """The SD card's block device (micropython-lib ``sdcard``; ``make deploy`` installs it)."""
+        from machine import SPI, Pin
+
+        import sdcard
+
+        spi = SPI(6, sck=Pin("PC17"), mosi=Pin("PC16"), miso=Pin("PC18"))
+        return sdcard.SDCard(spi, Pin("PC19", Pin.OUT), baudrate=self._config.get("sd_hz", SD_HZ))
