@@ -75,6 +75,7 @@ def test_heap_does_not_grow_over_1000_frames():
         skip("heap use is measured on the MicroPython runtime")
     config = dict(DEFAULTS)
     config.update({"range": "auto", "retry_sleep_ms": 0})
+    gc.collect()  # the imports' garbage, as after a board's boot
     app = App(LightBoard(), config, modes=[LiveMode()])
     app.run(max_frames=50)  # warm-up: every code path has run once
     samples = [0] * 10  # allocated before the baseline, so measuring adds nothing
