@@ -27,8 +27,6 @@
 # MIP    1 (default): also `mpremote mip install $(MIP_PACKAGES)` (needs internet); MIP=0 skips it.
 # Copying is interruption-safe: tools/deploy_board.py sends changed files under temporary names
 # and renames them into place in one step on the board; a killed deploy leaves the previous version.
-# The native pixel kernels for ARCH (tools/pixels_natmod.mk: armv7emsp, x64) go as
-#        /lib/heatface_pixels.mpy in every form; other firmware ignores the file.
 
 BIN          ?= .venv/bin
 PORT         ?= auto
@@ -71,11 +69,6 @@ ifeq ($(NATIVE_MPY),0)
 endif
 else ifeq ($(DEPLOY_FORM),py)
 	@for f in $(LIB_PY); do mkdir -p $(STAGE)/$$(dirname $$f) && cp $$f $(STAGE)/$$f || exit 1; done
-endif
-ifneq ($(filter $(ARCH),$(PIXELS_VARIANTS)),)
-	@# the native pixel kernels for ARCH (tools/pixels_natmod.mk); other firmware ignores the file
-	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) $(call pixels_mpy,$(ARCH)) >/dev/null
-	@cp $(call pixels_mpy,$(ARCH)) $(STAGE)/lib/
 endif
 ifneq ($(filter $(NATMOD_ARCHS),$(ARCH)),)
 	@nm=$$($(NATMOD_ENV) tools/build_natmod.sh $(ARCH)) && cp "$$nm" $(STAGE)/lib/

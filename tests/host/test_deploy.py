@@ -70,8 +70,6 @@ def deployed_files():
         files["models/" + name] = "models/" + name
     files["boot.py"] = "boot.py"
     files["main.py"] = "main.py"
-    # the native kernels for the default ARCH (armv7emsp, a Wio Terminal), built by tools/natmod.mk
-    files["out/natmod/armv7emsp/heatface_pixels.mpy"] = "lib/heatface_pixels.mpy"
     return files
 
 
