@@ -15,6 +15,8 @@ CM4_PY      := $(BIN)/python
 
 .PHONY: test-cm4 cm4-firmware cm4-board
 
+test: test-cm4
+
 test-cm4: setup hf-sources
 	@status=0; for form in $(CM4_FORMS); do \
 	  $(CM4_PY) tools/cm4/suite.py --form $$form || status=1; \
