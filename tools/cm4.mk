@@ -15,7 +15,7 @@ CM4_PY      := $(BIN)/python
 
 .PHONY: test-cm4 cm4-firmware cm4-board
 
-test: test-cm4
+TEST_SUITES += cm4=test-cm4
 
 test-cm4: setup hf-sources
 	@status=0; for form in $(CM4_FORMS); do \
