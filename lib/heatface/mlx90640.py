@@ -444,8 +444,8 @@ class MLX90640:
         """0x0000 or 0xFFFF in the gain, PTAT or VBE word (never a real reading: all-zero or
         all-ones bus data would divide by zero or give hundreds of degrees); else None."""
         for i in (_AUX_GAIN, _AUX_TA_PTAT, _AUX_TA_VBE):
-            if w[i] == 0 or w[i] == 0xFFFF:
-                return w[i]
+            if (w[i] & 0xFFFF) in (0, 0xFFFF):
+                return w[i] & 0xFFFF
         return None
 
     @staticmethod

@@ -20,8 +20,16 @@ class StuckRam:
     def readfrom_mem_into(self, addr, memaddr, buf, addrsize=8):
         self.sim.readfrom_mem_into(addr, memaddr, buf, addrsize)
         if 0x0400 <= memaddr < 0x0740:
+            # buf may be bytes or the driver's 16-bit word array: a value every byte of which is
+            # ``word`` in whichever it is (signed words take -1 for 0xFFFF)
+            for fill in (self.word * 0x0101, -1 if self.word else 0, self.word):
+                try:
+                    buf[0] = fill
+                    break
+                except (OverflowError, ValueError):
+                    pass
             for i in range(len(buf)):
-                buf[i] = self.word
+                buf[i] = fill
 
     def writeto_mem(self, addr, memaddr, buf, addrsize=8):
         self.sim.writeto_mem(addr, memaddr, buf, addrsize)
