@@ -2,10 +2,8 @@
 
 The file is optional. A missing file means "use the defaults"; a malformed file or a bad value
 never stops the app: the offending part falls back to its default and a warning says why, so the
-screen or the serial console can show it. Every key in :data:`DEFAULTS` is checked against its
-rule in :data:`RULES` (type and range); keys this module does not know are kept as they are
-(other parts of the app may read them). :func:`check_config` applies the same checks to a dict
-built in code (the app runs it on whatever config it is given).
+screen or the serial console can show it. Keys this module does not know are kept as they are
+(other parts of the app may read them).
 
 Example ``/heatface.json``::
 
@@ -14,9 +12,9 @@ Example ``/heatface.json``::
 
 import json
 
-CONFIG_PATH = "heatface.json"  # relative: the board starts in /, the simulator in its own folder
-
 MAX_BURST = 100  # frames one long press may capture (a second long press stops it earlier)
+
+CONFIG_PATH = "heatface.json"  # relative: the board starts in /, the simulator in its own folder
 
 # Buttons A, B and C capture under these labels (the seed's names). A label becomes the first
 # part of the file name, which Edge Impulse reads as the class: letters, digits, '-' and '_' only.
@@ -29,20 +27,9 @@ DEFAULTS = {
     "long_ms": 800,
     "start_mode": "collect",  # live, collect or infer; the 5-way switch's press cycles them
     "model": "models/heatface.tflite",  # with .labels.txt and .json beside it
-    "refresh_rate": 16,  # sensor subpage rate in Hz: 0.5, 1, 2, 4, 8, 16, 32 or 64
-    "emissivity": 0.95,
-    "palette": "ironbow",
-    "range": "fixed",  # the palette's span: "fixed" (25..40 degC) or "auto"
-    "jpeg_quality": 95,
-    "max_read_failures": 5,  # failed reads in a row before the sensor counts as lost
-    "sensor_retry_ms": 2000,
-    "retry_sleep_ms": 50,
-    "error_hold_ms": 3000,  # how long an error the loop caught stays on screen
-    "print_predictions": True,
 }
 
 _LABEL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
-_RATES = (0.5, 1, 2, 4, 8, 16, 32, 64)
 
 
 def valid_label(label):
@@ -55,113 +42,6 @@ def valid_label(label):
     return True
 
 
-# A rule returns the value (normalised) or raises ValueError saying what the value must be.
-
-def _int(lo, hi):
-    def rule(value):
-        if isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi:
-            return value
-        raise ValueError("must be a whole number from %d to %d" % (lo, hi))
-    return rule
-
-
-def _number(lo, hi):
-    def rule(value):  # lo < value <= hi
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and lo < value <= hi:
-            return float(value)
-        raise ValueError("must be a number above %g and at most %g" % (lo, hi))
-    return rule
-
-
-def _choice(choices):
-    def rule(value):
-        if not isinstance(value, bool) and value in choices:
-            return value
-        raise ValueError("must be one of " + ", ".join(repr(c) for c in choices))
-    return rule
-
-
-def _palette(value):
-    from heatface import palettes
-
-    return _choice(tuple(palettes.names()))(value)
-
-
-def _text(value):
-    if isinstance(value, str):
-        return value
-    raise ValueError("must be a string")
-
-
-def _folder(value):
-    if isinstance(value, str) and value.startswith("/"):
-        return value.rstrip("/") or "/"
-    raise ValueError("must be an absolute path such as \"/sd\"")
-
-
-def _bool(value):
-    if isinstance(value, bool):
-        return value
-    raise ValueError("must be true or false")
-
-
-def _labels(value, warnings):
-    if not isinstance(value, dict) or not value:
-        warnings.append("config: 'labels' must be an object like {\"A\": \"face0\"}; using defaults")
-        return None
-    labels = {}
-    seen = {}
-    for button in value:
-        label = value[button]
-        if not valid_label(label):
-            warnings.append("config: label %r for button %s is not a valid name "
-                            "(letters, digits, - and _ only); ignored" % (label, button))
-        elif label.lower() in seen and seen[label.lower()] != label:
-            # FAT file names ignore case: Face0.1.jpg and face0.1.jpg are the same file
-            warnings.append("config: label %r for button %s differs from %r only in case; "
-                            "ignored" % (label, button, seen[label.lower()]))
-        else:
-            seen[label.lower()] = label
-            labels[button] = label
-    if not labels:
-        warnings.append("config: no usable labels; using defaults")
-        return None
-    return labels
-
-
-RULES = {
-    "burst": _int(1, MAX_BURST),
-    "captures_dir": _folder,
-    "manifest": _text,
-    "debounce_ms": _int(0, 1000),
-    "long_ms": _int(100, 60000),
-    "start_mode": _choice(("live", "collect", "infer")),
-    "model": _text,
-    "refresh_rate": _choice(_RATES),
-    "emissivity": _number(0.0, 1.0),
-    "palette": _palette,
-    "range": _choice(("fixed", "auto")),
-    "jpeg_quality": _int(1, 100),
-    "max_read_failures": _int(1, 1000),
-    "sensor_retry_ms": _int(0, 600000),
-    "retry_sleep_ms": _int(0, 10000),
-    "error_hold_ms": _int(0, 60000),
-    "print_predictions": _bool,
-}
-
-
-def _check(key, value, default, warnings):
-    """Return ``value`` if it is acceptable for ``key``, else ``default`` plus a warning."""
-    if key == "labels":
-        labels = _labels(value, warnings)
-        return default if labels is None else labels
-    try:
-        return RULES[key](value)
-    except ValueError as exc:
-        warnings.append("config: %s = %r %s; using %r" % (key, value, exc.args[0], default))
-        return default
-
-
 def _copy_defaults(defaults):
     out = {}
     for key in defaults:
@@ -170,18 +50,45 @@ def _copy_defaults(defaults):
     return out
 
 
-def check_config(config, warnings=None):
-    """A copy of ``config`` with every :data:`DEFAULTS` key present and valid (bad values replaced
-    by their default, with a message appended to ``warnings``); other keys kept."""
-    if warnings is None:
-        warnings = []
-    out = _copy_defaults(DEFAULTS)
-    for key in config:
-        if key in DEFAULTS:
-            out[key] = _check(key, config[key], out[key], warnings)
-        else:
-            out[key] = config[key]
-    return out
+def _check(key, value, default, warnings):
+    """Return ``value`` if it is acceptable for ``key``, else ``default`` plus a warning."""
+    if key == "labels":
+        if not isinstance(value, dict) or not value:
+            warnings.append("config: 'labels' must be an object like {\"A\": \"face0\"}; using defaults")
+            return default
+        labels = {}
+        for button in value:
+            label = value[button]
+            if valid_label(label):
+                labels[button] = label
+            else:
+                warnings.append("config: label %r for button %s is not a valid name "
+                                "(letters, digits, - and _ only); ignored" % (label, button))
+        if not labels:
+            warnings.append("config: no usable labels; using defaults")
+            return default
+        return labels
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        if key == "burst":
+            ok = ok and value >= 1
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if ok:
+            value = float(value)
+    elif isinstance(default, str):
+        ok = isinstance(value, str)
+        if ok and key == "captures_dir":
+            ok = value.startswith("/")  # an absolute path on the board
+            value = value.rstrip("/") or "/"
+    else:
+        ok = True
+    if not ok:
+        warnings.append("config: %s = %r is not valid; using %r" % (key, value, default))
+        return default
+    return value
 
 
 def load_config(path=CONFIG_PATH, defaults=None, warnings=None):
@@ -218,7 +125,7 @@ def _merge(path, defaults, warnings):
         warnings.append("config %s must hold a JSON object {...}; using defaults" % path)
         return config
     for key in data:
-        if key in defaults and key in DEFAULTS:
+        if key in defaults:
             config[key] = _check(key, data[key], config[key], warnings)
         else:
             config[key] = data[key]

@@ -490,17 +490,3 @@ def test_manifest_failure_is_reported_as_such():
 
     _with_card(body)
 
-
-def test_config_values_out_of_range_fall_back_with_a_message():
-    from heatface.config import check_config
-
-    bad = {"refresh_rate": 3, "emissivity": 2, "palette": "jet", "range": "manual",
-           "jpeg_quality": 0, "burst": 10000, "labels": {"A": "Face0", "B": "face0"}}
-    warnings = []
-    cfg = check_config(bad, warnings)
-    assert len(warnings) == len(bad), warnings
-    assert (cfg["refresh_rate"], cfg["emissivity"], cfg["palette"], cfg["range"],
-            cfg["jpeg_quality"], cfg["burst"]) == (16, 0.95, "ironbow", "fixed", 95, 10)
-    assert cfg["labels"] == {"A": "Face0"}  # FAT cannot tell Face0 from face0
-    for w in warnings:
-        assert w.startswith("config: ") and ("must be" in w or "only in case" in w), w
