@@ -17,7 +17,7 @@ CM4_PY      := $(BIN)/python
 
 TEST_SUITES += cm4=test-cm4
 
-test-cm4: setup hf-sources
+test-cm4: setup hf-sources st7789py-src
 	@status=0; for form in $(CM4_FORMS); do \
 	  $(CM4_PY) tools/cm4/suite.py --form $$form || status=1; \
 	done; \
