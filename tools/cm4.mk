@@ -15,7 +15,9 @@ CM4_PY      := $(BIN)/python
 
 .PHONY: test-cm4 cm4-firmware cm4-board
 
-test-cm4: setup hf-sources
+TEST_SUITES += cm4=test-cm4
+
+test-cm4: setup hf-sources st7789py-src
 	@status=0; for form in $(CM4_FORMS); do \
 	  $(CM4_PY) tools/cm4/suite.py --form $$form || status=1; \
 	done; \

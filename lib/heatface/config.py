@@ -12,6 +12,8 @@ Example ``/heatface.json``::
 
 import json
 
+MAX_BURST = 100  # frames one long press may capture (a second long press stops it earlier)
+
 CONFIG_PATH = "heatface.json"  # relative: the board starts in /, the simulator in its own folder
 
 # Buttons A, B and C capture under these labels (the seed's names). A label becomes the first

@@ -413,6 +413,11 @@ class MLX90640:
         else:
             raise FrameError("MLX90640 at 0x%02X returned invalid data (0x7FFF) %d times in a row"
                              % (self.address, self.retries + 1))
+        stuck = self._stuck_aux(words)
+        if stuck is not None:
+            raise FrameError("MLX90640 at 0x%02X reads 0x%04X where its gain and temperature "
+                             "words are: bus or sensor stuck (check wiring and power)"
+                             % (self.address, stuck))
         self._compute(words, subpage, temps)
         return subpage
 
@@ -429,6 +434,15 @@ class MLX90640:
             if seen == 3:
                 return temps
         raise FrameError("MLX90640 kept returning the same subpage; is step mode enabled?")
+
+    @staticmethod
+    def _stuck_aux(w):
+        """0x0000 or 0xFFFF in the gain, PTAT or VBE word (never a real reading: all-zero or
+        all-ones bus data would divide by zero or give hundreds of degrees); else None."""
+        for i in (_AUX_GAIN, _AUX_TA_PTAT, _AUX_TA_VBE):
+            if (w[i] & 0xFFFF) in (0, 0xFFFF):
+                return w[i] & 0xFFFF
+        return None
 
     @staticmethod
     def _bad_aux(w):

@@ -63,6 +63,7 @@ class Calibration:
         if ee[10] & 0x0040:
             raise EEPROMError("EEPROM device-select bit says this is not an MLX90640")
         self._scalars(ee)
+        self._check_ranges()
         self._pixels(ee)
         self._bad_pixels(ee)
 
@@ -97,6 +98,20 @@ class Calibration:
                          _signed(ee[53] >> 11, 5) / 8)
         if self.gainEE == 0 or self.kVdd == 0 or self.KtPTAT == 0:
             raise EEPROMError("EEPROM calibration is invalid (zero gain, kVdd or KtPTAT)")
+
+    def _check_ranges(self):
+        """The sensor has no EEPROM checksum: reject parameters no MLX90640 has (a corrupt
+        calibration would give frames of hundreds of degrees). The limits are the fields'
+        datasheet encodings narrowed to the physically possible sign and order of magnitude
+        (Melexis' example part: kVdd -3200, KtPTAT 42.6, vPTAT25 12196, gain 5580)."""
+        for name, value, lo, hi in (("kVdd", self.kVdd, -4096, -1024),
+                                    ("KtPTAT", self.KtPTAT, 16, 64),
+                                    ("vPTAT25", self.vPTAT25, 8000, 16384),
+                                    ("gainEE", self.gainEE, 2048, 16384),
+                                    ("cpAlpha", self.cpAlpha[0], 1e-10, 1e-6)):
+            if not lo <= value <= hi:
+                raise EEPROMError("EEPROM calibration is corrupt: %s = %r is outside %r..%r"
+                                  % (name, value, lo, hi))
 
     def _pixels(self, ee):
         occ_rows = _nibbles(ee, 18, 24)
@@ -144,8 +159,9 @@ class Calibration:
                     raise EEPROMError("EEPROM lists touching bad pixels %d and %d; they cannot "
                                       "be interpolated" % (bad[i], bad[j]))
         for p in range(_PIXELS):
-            if self.alpha[p] <= 0 and p not in bad:
-                raise EEPROMError("EEPROM gives pixel %d a non-positive sensitivity" % p)
+            if not 0 < self.alpha[p] < 1e-5 and p not in bad:
+                raise EEPROMError("EEPROM gives pixel %d an impossible sensitivity (alpha %r)"
+                                  % (p, self.alpha[p]))
 
     def kv(self, p):
         """kv of pixel ``p``."""

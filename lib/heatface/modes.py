@@ -65,62 +65,83 @@ class CollectMode(LiveMode):
     """Buttons A/B/C save the next fresh frame as ``<label>.<n>.jpg``.
 
     A press captures one frame; holding the button past ``long_ms`` captures ``burst`` frames in
-    all, one per new frame at the sensor's rate (release does not cut a burst short). Frames are
-    taken after the press, from a complete new frame; if the scene moved by more than
-    ``motion_warn`` degC on average since the previous frame, the status line says so.
+    all (at most ``MAX_BURST``), one per new frame at the sensor's rate (release does not cut a
+    burst short; a second long press, or leaving the mode, does). Frames are taken after the
+    press, from a complete new frame that passed the plausibility checks; every press since the
+    last frame counts. Without a sensor a press is refused with a message, not kept for later.
+    If the scene moved by more than ``motion_warn`` degC on average since the previous frame,
+    the status line says so.
     """
 
     name = "collect"
 
     def __init__(self, storage, labels, burst=10, quality=95, motion_warn=0.5,
                  t_lo=T_LO, t_hi=T_HI):
+        from heatface.config import MAX_BURST
+
         self.storage = storage
         self.labels = labels  # button name -> label
-        self.burst = burst
+        self.burst = max(1, min(burst, MAX_BURST))
         self.quality = quality
         self.motion_warn = motion_warn
         self.t_lo = t_lo
         self.t_hi = t_hi
         self.gray = bytearray(PIXELS)
-        self._pending = None  # label to capture on the next fresh frame
+        self._pending = []  # labels pressed since the last frame, in order
         self._burst_label = None
         self._burst_left = 0
 
     def enter(self, app):
         app.status = "" if self.storage.ready else self.storage.status
 
+    def leave(self, app):
+        self._cancel()
+
+    def _cancel(self):
+        del self._pending[:]
+        self._burst_left = 0
+        self._burst_label = None
+
     def on_button(self, app, kind, name):
         label = self.labels.get(name)
         if label is None:
             return
+        if app.sensor is None:
+            if kind == "press":
+                app.status = "No sensor: %s not captured" % label
+            return
         if kind == "press":
-            self._pending = label
-        elif kind == "long":  # the press already captured one frame; the burst adds the rest
-            self._burst_label = label
-            self._burst_left = self.burst - 1
+            if label not in self._pending:
+                self._pending.append(label)
+        elif kind == "long":
+            if self._burst_left > 0:  # a second long press stops the running burst
+                self._burst_left = 0
+                app.status = "Burst of %s stopped" % self._burst_label
+            else:  # the press already captured one frame; the burst adds the rest
+                self._burst_label = label
+                self._burst_left = self.burst - 1
 
     def on_frame(self, app):
-        label, in_burst = self._pending, False
-        self._pending = None
-        if label is None and self._burst_left > 0:
-            label, in_burst = self._burst_label, True
+        self.storage.poll(app.clock())
+        pending = self._pending
+        if pending:
+            while pending:
+                self.capture(app, pending.pop(0))
+        elif self._burst_left > 0:
             self._burst_left -= 1
-        if label is not None:
-            self.capture(app, label, in_burst)
+            self.capture(app, self._burst_label, True)
 
     def capture(self, app, label, in_burst=False):
         """Encode the current frame and save it; the outcome goes to the status line."""
         from heatface.jpeg import encode_gray
 
-        if not self.storage.ready:
-            app.status = self.storage.status
-            return False
         to_gray8(app.temps, self.gray, self.t_lo, self.t_hi)
         comment = capture_comment(self.t_lo, self.t_hi, app.ambient, app.config.get("emissivity", 0.95))
         data = encode_gray(self.gray, 32, 24, self.quality, comment)
         name = self.storage.save(label, data, burst=in_burst, ta=app.ambient)
         if name is None:
             app.status = self.storage.status
+            self._burst_left = 0  # the card failed: no point going on with a burst
             return False
         moved = frame_motion(app.temps, app.previous)
         if moved > self.motion_warn:
@@ -161,17 +182,27 @@ class InferMode(LiveMode):
         self.smoother.reset()
         if self.classifier is None and self.error is None:
             self.load()
-        app.status = self.error or ""
+        warnings = getattr(self.classifier, "warnings", ())
+        app.status = self.error or ("Model: " + warnings[0] if warnings else "")
 
     def load(self):
-        from heatface.classifier import Classifier
+        try:  # importing the interpreter is itself a large allocation: inside the handling
+            from heatface.classifier import Classifier
 
-        try:
             self.classifier = Classifier.load(self.model_path, backend=self.backend)
         except MemoryError:
+            self.classifier = None
             self.error = "Model: too large for this board's RAM"
         except Exception as exc:  # noqa: BLE001 - whatever stops a model loading, the app runs on
             self.error = "Model: %s" % exc
+
+    def release(self, app):
+        """Out of memory: drop the classifier (not reloaded; the title says "no model")."""
+        if self.classifier is None:
+            return None
+        self.classifier = None
+        self.error = "Model unloaded: out of memory"
+        return "classifier unloaded"
 
     def on_frame(self, app):
         clf = self.classifier

@@ -489,3 +489,4 @@ def test_manifest_failure_is_reported_as_such():
         assert name in ("env.0.jpg", "env.1.jpg") and files[name] == _jpeg(4)
 
     _with_card(body)
+

@@ -1,4 +1,4 @@
-"""Pure-MicroPython int8 interpreter vs TFLite-Micro, on the model most like the real face model.
+"""Pure-MicroPython int8 interpreter vs TFLite-Micro, on the shipped model (models/heatface.tflite).
 
 Runs under CPython: measures tflite-micro (reference kernels) here, launches the MicroPython unix
 port (-X heapsize=160K) to time the pure interpreter on the same model, and prints both plus
@@ -18,8 +18,8 @@ from tflite_micro.python.tflite_micro import runtime  # noqa: E402
 
 from heatface.tflite_testdata import lcg_input  # noqa: E402
 
-MODEL = "tests/data/models/face_like.tflite"
-N = 200
+MODEL = "models/heatface.tflite"
+N = 50
 
 MP_SCRIPT = """
 import sys

@@ -44,6 +44,7 @@ def run(mode, frames=100, warmup=1, measure_heap=True, checksum=True):
         app, board = make_app(mode, checksum)
         result["frames_warmup"] = warmup
         _run_frames(app, warmup)
+        gc.collect()
         state = {"min_free": gc.mem_free() if measure_heap else None}
 
         def after_frame(app):

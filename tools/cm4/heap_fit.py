@@ -2,6 +2,8 @@
 
     python tools/cm4/heap_fit.py [--forms py,mpy,romfs,frozen] [--modes live,collect,infer]
     python tools/cm4/heap_fit.py --test      live and collect must fit in the default form
+                                             (test ids heap_fit.live, heap_fit.collect; see
+                                             tools/cm4/xfail.txt)
 
 A run fits when all frames were shown with no exception out of the loop and no error of the mode
 (infer: the model loaded; collect: the card took the captures). Its minimum free heap is the
@@ -91,13 +93,22 @@ def main():
     ap.add_argument("--test", action="store_true", help="live and collect must fit in the default form")
     args = ap.parse_args()
     if args.test:
+        from suite import load_xfail
+
         form = images.default_form()
+        xfail = load_xfail(form)
         results = run_form(form, ("live", "collect"), args.frames)
-        bad = [m for m, r in results.items() if not r["fits"]]
+        bad = []
+        for mode, r in results.items():
+            reason = xfail.get("heap_fit." + mode)
+            if not r["fits"] and reason:
+                print("XFAIL heap_fit.%s (%s form): %s" % (mode, form, reason))
+            elif not r["fits"]:
+                bad.append(mode)
         if bad:
             print("FAIL cm4 heap fit (%s form): %s do not fit the Wio Terminal's heap" % (form, ", ".join(bad)))
             sys.exit(1)
-        print("cm4 heap fit (%s form): live and collect fit, %d frames each" % (form, args.frames))
+        print("cm4 heap fit (%s form): %d frames each of live and collect" % (form, args.frames))
         return
     print(json.dumps(bench_keys(args.forms.split(","), args.modes.split(","), args.frames), indent=1))
 

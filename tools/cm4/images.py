@@ -33,7 +33,7 @@ DISK_BLOCKS = 1024  # the board's RAM disk: 1024 x 4096 bytes (firmware/qemu_cm4
 INFRA = ("tests/mptest.py", "tests/fakes_display.py", "tests/frames.py", "tests/device", "tests/data",
          "tools/heatface_sim", "tools/shims/framebuf_font.bin", "models",
          "tools/cm4/cm4_mprun.py", "tools/cm4/lightboard.py", "tools/cm4/cm4_apprun.py",
-         "tests/mprun.py", "tools/bench/adafruit_standin.py")
+         "tests/mprun.py", "tools/bench/adafruit_standin.py", "tests/fakes_machine.py")
 NOT_INFRA = (".png", ".md", ".split.json", "_make_fixtures.py")
 # the on-board modules of tools/cm4 sit at the ROMFS root, which is on sys.path
 INFRA_AT_ROOT = ("tools/cm4/cm4_mprun.py", "tools/cm4/lightboard.py", "tools/cm4/cm4_apprun.py",
@@ -91,12 +91,31 @@ def stage_infra(dest):
                 shutil.copyfile(os.path.join(REPO, rel), out)
 
 
+def stage_drivers(dest):
+    """The third-party drivers the simulated board runs unmodified (LCD: tools/drivers.mk exports
+    HEATFACE_ST7789PY; SD card: micropython-lib's), precompiled at the ROMFS root."""
+    src = os.environ.get("HEATFACE_ST7789PY")
+    if src and os.path.isfile(os.path.join(src, "st7789py.py")):
+        mpy_cross(os.path.join(src, "st7789py.py"), os.path.join(dest, "st7789py.mpy"), "st7789py.py")
+    # micropython-lib's SD card driver (tools/drivers.mk's SDCARD_PY), for the simulated SPI card
+    sd = os.path.join(build.micropy_src(), "lib", "micropython-lib", "micropython", "drivers",
+                      "storage", "sdcard", "sdcard.py")
+    if os.path.isfile(sd):
+        mpy_cross(sd, os.path.join(dest, "sdcard.mpy"), "sdcard.py")
+
+
 def stage_app(form, dest):
     """The app as ``make deploy-stage DEPLOY_FORM=<form>`` stages it: the filesystem's files in
     ``dest``, the ROMFS partition's (romfs form) in ``dest``-rom."""
-    subprocess.run(["make", "-s", "--no-print-directory", "-C", REPO, "deploy-stage",
-                    "STAGE=" + os.path.abspath(dest), "DEPLOY_FORM=" + form, "ARCH=armv7emsp"],
-                   check=True, stdout=subprocess.DEVNULL)
+    import fcntl
+
+    os.makedirs(os.path.join(REPO, "out"), exist_ok=True)
+    # `make mpy` rebuilds out/mpy/armv7emsp in place: one staging at a time per checkout
+    with open(os.path.join(REPO, "out", ".cm4-stage.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run(["make", "-s", "--no-print-directory", "-C", REPO, "deploy-stage",
+                        "STAGE=" + os.path.abspath(dest), "DEPLOY_FORM=" + form, "ARCH=armv7emsp"],
+                       check=True, stdout=subprocess.DEVNULL)
 
 
 def make_romfs(src_dir, image):
@@ -144,6 +163,7 @@ def board_images(form, workdir, infra=True, extra_files=None):
     os.makedirs(disk)
     if infra:
         stage_infra(rom)
+        stage_drivers(rom)
         # the simulated board opens its default EEPROM by a path relative to the working folder
         shutil.copytree(os.path.join(REPO, "tests", "data"), os.path.join(disk, "tests", "data"),
                         ignore=shutil.ignore_patterns("*.py", "models"))

@@ -26,7 +26,8 @@ import mprun  # noqa: E402
 REPO = images.REPO
 DEVICE_TESTS = os.path.join(REPO, "tests", "device")
 XFAIL_FILE = os.path.join(REPO, "tools", "cm4", "xfail.txt")
-MODULE_TIMEOUT = 900  # seconds of host time for one module (a hang, not a slow test)
+MODULE_TIMEOUT = 1800  # seconds of host time for one module (a hang, not a slow test: under load the
+# slowest module, test_app_memory, took 8 minutes)
 
 
 def discover():
