@@ -181,8 +181,10 @@ def _board_files(root):
 
 
 def test_deploy_killed_mid_copy_keeps_the_previous_version_and_the_next_run_completes(tmp_path):
-    mounts = [(os.path.join(ROOT, "tools"), "/host/tools"), (os.path.join(ROOT, "tests", "data"), "/host/data")]
-    with VirtualBoard(tmp_path / "board", mounts=mounts, paths=["/host/tools"], heapsize="1M") as board:
+    mounts = [(os.path.join(ROOT, "tools"), "/host/tools"), (os.path.join(ROOT, "tests", "data"), "/host/data"),
+              (os.path.dirname(importlib.util.find_spec("st7789py").origin), "/host/drivers")]
+    with VirtualBoard(tmp_path / "board", mounts=mounts, paths=["/host/tools", "/host/drivers"],
+                      heapsize="1M") as board:
         make(tmp_path, "deploy", "PORT=" + board.port, "MIP=0", "DEPLOY_FORM=py", "ARCH=x64")
         before = {f: sha256(os.path.join(board.root, f)) for f in _board_files(board.root)}
         # every lib file changes (.py -> .mpy); kill the whole deploy once the first file is across
