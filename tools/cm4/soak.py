@@ -2,7 +2,7 @@
 
     python tools/cm4/soak.py [--modes live,collect,infer] [--frames 10000] [--jobs N]
                              [--json out/soak.json] [--bench]
-    python tools/cm4/soak.py --test      a short soak (300 frames a mode) that must pass: `make test`
+    python tools/cm4/soak.py --test      the short soak `make test` runs: 200 frames of collect mode
 
 Each mode runs on its own board (tools/cm4/qemu.py, 176,876-byte heap, no -icount: full speed)
 in the form ``make deploy`` uses by default; a mode that does not fit that form (its probe, the
@@ -39,6 +39,7 @@ MODES = ("live", "collect", "infer")
 ON_BOARD = os.path.join(images.REPO, "tools", "cm4", "cm4_soak.py")
 WINDOW = 1000  # frames compared at the start and the end of a soak
 TOLERANCE = 256  # bytes: the heap's noise between samples is a few 16-byte blocks (status text)
+TEST_FRAMES = 200
 ERROR_LINE = re.compile(r"Traceback|Error\b|error:|Exception")
 
 
@@ -171,11 +172,11 @@ def run_all(modes, frames, forms, jobs, **kw):
 
 
 def describe(s):
-    """One line: the mode's outcome and figures."""
-    line = ("soak %-7s %s: %d frames, %d errors, min free %s B, drift %s B (first %s / last %s), "
-            "%s form, %d s" % (s["mode"], "ok  " if s["passed"] else "FAIL", s["frames"], s["errors"],
-                               s["min_free"], s["drift"], s["first_min"], s["last_min"], s["form"],
-                               s["seconds"]))
+    """One line (``ok`` or ``FAIL`` first): the mode's outcome and figures, then the reasons."""
+    line = ("%-4s soak %s: %d frames, %d errors, min free %s B, drift %s B (first %d frames %s / "
+            "last %s), %s form, %d s" % ("ok" if s["passed"] else "FAIL", s["mode"], s["frames"],
+                                         s["errors"], s["min_free"], s["drift"], s["window"],
+                                         s["first_min"], s["last_min"], s["form"], s["seconds"]))
     if "captures" in s:
         line += ", %d captures" % s["captures"]
     return line + "".join("\n    " + r for r in s["reasons"])
@@ -195,25 +196,29 @@ def bench_lines(results):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--modes", default=",".join(MODES))
-    ap.add_argument("--frames", type=int, default=10000)
+    ap.add_argument("--frames", type=int, default=int(os.environ.get("SOAK_FRAMES") or 10000))
     ap.add_argument("--forms", default="default,frozen", help="tried in order until the mode fits")
-    ap.add_argument("--jobs", type=int, default=min(len(MODES), os.cpu_count() or 1))
+    ap.add_argument("--jobs", type=int, default=min(len(MODES), os.cpu_count() or 1),
+                    help="boards side by side")
     ap.add_argument("--window", type=int, default=WINDOW, help="frames compared at the start and the end")
     ap.add_argument("--tolerance", type=int, default=TOLERANCE, help="bytes of drift allowed")
     ap.add_argument("--json", help="write the summaries here")
     ap.add_argument("--bench", action="store_true", help="print BENCH lines; exit 0 even on a failure")
-    ap.add_argument("--test", action="store_true", help="a short soak: %d frames a mode" % 300)
+    ap.add_argument("--test", action="store_true",
+                    help="the short soak of `make test`: %d frames of collect mode" % TEST_FRAMES)
     args = ap.parse_args(argv)
-    frames = 300 if args.test else args.frames
+    frames, modes = (TEST_FRAMES, ["collect"]) if args.test else (args.frames, args.modes.split(","))
     forms = []
     for f in args.forms.split(","):
         if images.resolve_form(f) not in forms:
             forms.append(images.resolve_form(f))
     window = min(args.window, frames // 3)  # a short run compares its first and last thirds
-    results = run_all(args.modes.split(","), frames, forms, args.jobs, window=window,
-                      tolerance=args.tolerance)
+    start = time.monotonic()
+    results = run_all(modes, frames, forms, args.jobs, window=window, tolerance=args.tolerance)
     for s in results.values():
         print(describe(s))
+    passed = sum(1 for s in results.values() if s["passed"])
+    print("cm4 soak: %d passed, %d failed (%d s)" % (passed, len(results) - passed, time.monotonic() - start))
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as f:
@@ -221,7 +226,7 @@ def main(argv=None):
     if args.bench:
         print("\n".join(bench_lines(results)))
         return 0
-    return 0 if all(s["passed"] for s in results.values()) else 1
+    return 0 if passed == len(results) else 1
 
 
 if __name__ == "__main__":
