@@ -78,12 +78,26 @@ def test_noise_within_the_tolerance_passes():
 @pytest.mark.parametrize("res, other, errors", [
     (result(errors=["Model: too large for this board's RAM"]), [], 1),
     (result(caught=3), [], 3),
-    (result(), ["Traceback (most recent call last):", "MemoryError: memory allocation failed"], 2),
+    (result(), ["Traceback (most recent call last):", '  File "app.py", line 3, in step',
+                "MemoryError: memory allocation failed"], 1),
     (result(errors=["MemoryError: memory allocation failed"]), [], 1),
+    # the supervisor counts what it catches and prints it: one error, not two
+    (result(caught=1), ["heatface: error 1 in the app loop:", "Traceback (most recent call last):",
+                        '  File "app.py", line 3, in step', "ZeroDivisionError: divide by zero"], 1),
 ])
 def test_every_error_is_counted_and_fails_the_soak(res, other, errors):
     n, reasons = soak.failures("live", FRAMES, samples(), res, other)
     assert n == errors and reasons
+
+
+def test_console_errors_count_each_traceback_once_and_lines_that_read_as_errors():
+    lines = ["Traceback (most recent call last):", '  File "a.py", line 1, in f', "ZeroDivisionError: x",
+             "heatface: config: burst = 0 is not valid; using 10",
+             "Traceback (most recent call last):", '  File "b.py", line 2, in g', "OSError: [Errno 5] EIO",
+             "storage error: card removed", "Traceback (most recent call last):"]
+    assert soak.console_errors(lines) == ["ZeroDivisionError: x", "OSError: [Errno 5] EIO",
+                                          "storage error: card removed", "a traceback cut short"]
+    assert soak.console_errors(["heatface: config: burst = 0 is not valid; using 10"]) == []
 
 
 def test_frames_missing_or_samples_stopping_fail_the_soak():

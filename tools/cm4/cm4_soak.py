@@ -11,13 +11,16 @@ board (tools/cm4/lightboard.py) with two differences:
   captures go onto the card (a FAT volume on RAM, as lightboard's) all through the run.
 
 Every ``sample_every`` frames the board's ``after_frame`` hook (App.run calls it after each shown
-frame) collects garbage and prints ``SOAK <frame> <free bytes>``; at the end one line
-``SOAKEND {json}`` sums up: frames shown, errors (exceptions out of the loop, errors the app
-caught and counted, the mode's own error, a sensor that was lost, captures that failed), captures
-and classifications made. Everything else the board prints is the app's (the host counts it).
+frame) collects garbage and prints ``SOAK <frame> <free bytes> <hottest pixel>`` (the pixel shows
+the scene moving); at the end one line ``SOAKEND {json}`` sums up: frames shown, errors
+(exceptions out of the loop with their traceback, the mode's own error, a card that failed, a
+sensor that was lost), ``caught`` (the errors the app's loop caught and counted, if it counts
+them: ``App.errors``), presses and captures, the last classification. Everything else the
+board prints is the app's own output (the host counts tracebacks and errors in it).
 """
 
 import gc
+import io
 import json
 import sys
 
@@ -156,10 +159,16 @@ def run(mode, frames=10000, sample_every=10, press_every=50, probe=20):
             result["errors"] += _mode_errors(app, mode)
     except Exception as exc:  # noqa: BLE001 - MemoryError above all: an error of the soak
         result["errors"].append("%s: %s" % (type(exc).__name__, exc))
-        sys.print_exception(exc)
+        try:  # into the result, so that the console holds only what the app printed
+            text = io.StringIO()
+            sys.print_exception(exc, text)
+            result["traceback"] = text.getvalue()
+        except MemoryError:
+            pass
     if app is not None:
         result["frames"] = app.frames
-        result["caught"] = getattr(app, "errors_caught", None)
+        caught = getattr(app, "errors", None)  # the supervisor's count, where the app keeps one
+        result["caught"] = caught if isinstance(caught, int) else None
         m = app.mode
         if mode == "collect":
             result["presses"] = board.presses

@@ -40,7 +40,7 @@ ON_BOARD = os.path.join(images.REPO, "tools", "cm4", "cm4_soak.py")
 WINDOW = 1000  # frames compared at the start and the end of a soak
 TOLERANCE = 256  # bytes: the heap's noise between samples is a few 16-byte blocks (status text)
 TEST_FRAMES = 200
-ERROR_LINE = re.compile(r"Traceback|Error\b|error:|Exception")
+ERROR_LINE = re.compile(r"Error\b|error:|Exception")
 
 
 def parse_output(text):
@@ -69,17 +69,38 @@ def heap_trend(samples, window=WINDOW):
             "last_min": min(last), "drift": min(first) - min(last)}
 
 
+def console_errors(lines):
+    """The errors in what the app printed: one per traceback (its last line, the exception) and
+    one per other line that reads like an error."""
+    found = []
+    in_traceback = False
+    for line in lines:
+        if line.startswith("Traceback"):
+            in_traceback = True
+        elif in_traceback and not line[:1].isspace():
+            found.append(line)  # the exception that ends the traceback
+            in_traceback = False
+        elif not in_traceback and ERROR_LINE.search(line):
+            found.append(line)
+    if in_traceback:
+        found.append("a traceback cut short")
+    return found
+
+
 def failures(mode, frames, samples, result, other, window=WINDOW, tolerance=TOLERANCE):
     """(errors counted, [reasons the soak of ``mode`` failed]) from a parsed run."""
     if result is None:
         return 1, ["no result from the board"] + other[-5:]
     reasons = list(result["errors"])
-    errors = len(result["errors"]) + (result.get("caught") or 0)
-    if result.get("caught"):
-        reasons.append("the app caught %d errors" % result["caught"])
-    console = [line for line in other if ERROR_LINE.search(line)]
-    errors += len(console)
+    if result.get("traceback"):
+        reasons.append(result["traceback"].strip())
+    caught = result.get("caught") or 0
+    if caught:
+        reasons.append("the app's loop caught %d errors" % caught)
+    console = console_errors(other)
     reasons += ["console: " + line for line in console[:5]]
+    # the loop prints each error it catches: the count and the console are two views of them
+    errors = len(result["errors"]) + max(caught, len(console))
     if result["frames"] != frames:
         reasons.append("%d of %d frames shown" % (result["frames"], frames))
     if mode == "collect" and (not result.get("presses") or result.get("captures") != result["presses"]):
