@@ -32,6 +32,7 @@ help:
 	@echo "                 on micropython-f32 / -f32-ulab ($(WIO_HEAP) bytes, the Wio heap); mpy-cross"
 	@echo "make test-f32    only the device suite on micropython-f32 and micropython-f32-ulab"
 	@echo "make bench       benchmarks -> out/bench.json"
+	@echo "make soak        10,000 frames a mode on the emulated board: no error, heap flat -> out/soak.json"
 	@echo "make data        synthetic thermal faces -> $(DATA)/ (label.n.jpg + captures.csv), new rooms -> data/newroom/"
 	@echo "make train       cross-validate, train and quantize the CNN: DATA=$(DATA) OUT=$(OUT) MODEL_ARCH=$(MODEL_ARCH)|all BUDGET=$(BUDGET) s"
 	@echo "make deploy      copy the app to a board (PORT=auto MIP=1 MPY=0 ARCH=armv7emsp)"
