@@ -120,6 +120,13 @@ def firmware(form="board", jobs=None, verbose=False):
             env["HF_REPO"] = REPO
             env["HF_GENERATED"] = os.path.join(port, build, "hf_generated")
             args.append("HF_FROZEN_APP=1")
+            # makemanifest recompiles by timestamps: in this build folder, shared by every
+            # checkout, another checkout's newer .mpy files would be frozen in place of this
+            # one's. The frozen part starts afresh (a few seconds); the C objects are kept.
+            shutil.rmtree(os.path.join(port, build, "frozen_mpy"), ignore_errors=True)
+            content = os.path.join(port, build, "frozen_content.c")
+            if os.path.exists(content):
+                os.remove(content)
         # The frozen content changes with lib/: make rebuilds only what depends on it.
         mpy_cross = ["make", "-C", os.path.join(tree, "mpy-cross"), args[-1]]
         run = _make(mpy_cross, env, verbose)
