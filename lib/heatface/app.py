@@ -9,7 +9,7 @@ without touching the loop. Nothing the loop does per frame allocates after warm-
 from array import array
 
 from heatface.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
-from heatface.render import RangeTracker, Renderer, spot_temperature
+from heatface.render import RangeTracker, renderer_for, spot_temperature
 from heatface import palettes
 
 PIXELS = 768
@@ -56,7 +56,7 @@ class App:
         self.connect_sensor()
         self.display = board.display()
         self.display.backlight(True)
-        self.renderer = Renderer(self.display, palette=config.get("palette", "ironbow"))
+        self.renderer = renderer_for(self.display, config)
         self.range = RangeTracker(mode=config.get("range", "fixed"))
         self.camera = None  # markers, units, mirror/flip, freeze, alarm: loaded when used
         for key in _CAMERA_KEYS:

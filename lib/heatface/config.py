@@ -27,7 +27,12 @@ DEFAULTS = {
     "long_ms": 800,
     "start_mode": "collect",  # live, collect or infer; the 5-way switch's press cycles them
     "model": "models/heatface.tflite",  # with .labels.txt and .json beside it
+    # LCD speed options (README "Performance"): integer upscale, 0 = the largest beside the legend
+    # (9 on a 320x240 panel); "changed" sends only the image parts that changed, "full" all of it
+    "scale": 0,
+    "lcd_update": "changed",
 }
+LCD_UPDATES = ("changed", "full")
 
 _LABEL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
 
@@ -80,6 +85,8 @@ def _check(key, value, default, warnings):
             value = float(value)
     elif isinstance(default, str):
         ok = isinstance(value, str)
+        if ok and key == "lcd_update":
+            ok = value in LCD_UPDATES
         if ok and key == "captures_dir":
             ok = value.startswith("/")  # an absolute path on the board
             value = value.rstrip("/") or "/"

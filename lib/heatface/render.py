@@ -406,3 +406,19 @@ class Renderer:
         self.panel.fill_rect(0, 0, self.panel.width, self.panel.height, 0)
         self.overlay.invalidate()
         self._drawn = False
+
+
+def renderer_for(display, config):
+    """The app's :class:`Renderer` from its settings (heatface.config): ``palette``, ``scale``
+    (0 or missing: the largest beside the legend) and ``lcd_update`` (``"changed"`` or ``"full"``).
+    A scale this panel cannot show is reported on the console and the largest one is used."""
+    palette = config.get("palette", palettes.DEFAULT)
+    update = config.get("lcd_update", "changed")
+    scale = config.get("scale") or None
+    try:
+        return Renderer(display, palette=palette, scale=scale, update=update)
+    except ValueError as exc:
+        if scale is None:
+            raise
+        print("heatface: config: %s; using the largest scale" % exc)
+        return Renderer(display, palette=palette, update=update)

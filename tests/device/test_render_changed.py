@@ -131,3 +131,38 @@ def test_what_others_draw_over_the_image_is_repaired():
         assert part_d.bytes < full_d.bytes // 2, (part_d.bytes, full_d.bytes)
         full = part = full_d = part_d = None
         gc.collect()
+
+
+def test_config_keys_choose_scale_and_lcd_update():
+    from heatface.config import load_config
+    from heatface.render import renderer_for
+
+    path = "/tmp/hf-render-config.json" if IS_MICROPYTHON else None
+    if path is None:
+        import tempfile
+
+        path = tempfile.mktemp(suffix=".json")
+    with open(path, "w") as f:
+        f.write('{"scale": 4, "lcd_update": "full"}')
+    r = renderer_for(CountingDisplay(320, 240), load_config(path))
+    assert (r.scale, r.update, r.width, r.height) == (4, "full", 128, 96)
+    d = CountingDisplay(320, 240)
+    r = renderer_for(d, load_config(path))
+    t = lcg_frame(5, 20.0, 15.0)
+    r.draw_frame(t, 25.0, 40.0)
+    r.draw_frame(t, 25.0, 40.0)  # "full": the same frame is sent again
+    assert d.bytes == 2 * 2 * 128 * 96
+    # the defaults: the largest scale beside the legend, only what changed
+    r = renderer_for(CountingDisplay(320, 240), load_config("no-such-heatface.json"))
+    assert (r.scale, r.update) == (9, "changed")
+    # bad values: a clear warning and the default; a scale the panel cannot show: the largest
+    with open(path, "w") as f:
+        f.write('{"scale": -2, "lcd_update": "sometimes"}')
+    warnings = []
+    cfg = load_config(path, warnings=warnings)
+    assert (cfg["scale"], cfg["lcd_update"]) == (0, "changed")
+    assert len(warnings) == 2 and "lcd_update" in " ".join(warnings), warnings
+    r = renderer_for(CountingDisplay(320, 240), {"scale": 11})
+    assert r.scale == 9
+    r = renderer_for(CountingDisplay(320, 240), {"scale": 10})  # fits, the legend does not
+    assert r.scale == 10

@@ -2,21 +2,29 @@
 
 Per full frame (two subpages) unless noted, on the custom firmware with heatface frozen in (the same
 bytecode and native code as the .mpy files, executed from flash) at the Wio Terminal's
-176,876-byte heap (the infer loop on a 512 KB heap if it does not fit there), hardware from the light board
-(tools/cm4/lightboard.py), kernels in tools/bench/cm4_kernels.py, app loops in
-tools/cm4/cm4_apprun.py:
+176,876-byte heap (the infer loop on a 512 KB heap if it does not fit there), hardware from the light
+board (tools/cm4/lightboard.py), kernels in tools/bench/cm4_kernels.py, app loops in
+tools/cm4/cm4_apprun.py. The plain keys measure the default path: what heatface picks at run time
+on this firmware, i.e. the native modules heatface_pixels and heatface_nn as `make deploy` puts
+them on a stock board; the portable path's figures have their own keys.
 
-- cm4_to_instr, cm4_to_instr_adafruit, cm4_to_speedup_vs_adafruit: To maths, heatface's pure path
-  and the Adafruit CircuitPython driver's (loaded from this venv's site-packages), same frames;
+- cm4_to_instr (native) / cm4_to_instr_python (portable), cm4_to_instr_adafruit,
+  cm4_to_speedup_vs_adafruit: To maths, the Adafruit CircuitPython driver's loaded from this
+  venv's site-packages, same frames;
 - cm4_read_instr: the driver's I2C handling and checks (To maths and the fake bus subtracted);
-- cm4_render_instr, cm4_overlay_instr, cm4_gray8_instr, cm4_jpeg_instr, cm4_infer_instr (one
-  inference of models/heatface.tflite);
-- cm4_loop_instr_<mode>, cm4_gc_per_frame_<mode>: the whole app loop (main.py's App) per frame
-  and garbage collections per frame, live / collect / infer;
-- wio_fps_estimate_live|infer: frames/s at 120 MHz, one instruction per cycle, plus the frame's
-  I/O: I2C bytes (with addressing) at the Wio profile's I2C clock, 9 clocks a byte, and LCD
-  bytes at 24 MHz SPI; I/O and compute do not overlap (MicroPython's calls block);
+- cm4_render_instr / _viper: a whole frame drawn (update="full"); cm4_overlay_instr;
+  cm4_gray8_instr / _python; cm4_jpeg_instr; cm4_infer_instr (one classification with the shipped
+  model, native kernels) / cm4_infer_instr_portable (its invoke on the viper kernels);
+- cm4_loop_instr_<mode>, cm4_gc_per_frame_<mode>, cm4_lcd_bytes_<mode>: the whole app loop
+  (main.py's App at the default settings, inference on every frame in infer mode) per frame, on
+  a moving scene (tools/bench/cm4_scene.py: a person walking into view, sensor noise), so that
+  drawing only what changed draws what a real scene changes;
+- wio_fps_estimate_<mode>: frames/s on a Wio Terminal (see ``fps_estimate``);
+  wio_fps_estimate_<mode>_s<scale>_<lcd_update>: the same at other LCD settings;
+- <key>_ratio: the figure over the issue's "today" figure (BASELINE; <1 is better);
 - cm4_fits_<mode>_<form>, cm4_min_free_heap_<mode>_<form> (and _default): tools/cm4/heap_fit.py.
+
+``python tools/bench/bench_cm4.py --no-heap`` skips the heap-fit runs (the slow part).
 """
 
 import importlib.util
@@ -27,14 +35,22 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools", "cm4"))
 
+import cm4_scene  # noqa: E402  (tools/bench, this script's folder)
 import heap_fit  # noqa: E402
 from run import CM4  # noqa: E402
 
 CPU_HZ = 120_000_000
-LCD_SPI_HZ = 24_000_000
+LCD_SPI_HZ = 24_000_000  # the Wio profile's SPI(7) clock (lib/heatface/boards/wio_terminal.py)
+REFRESH_HZ = 16  # the app's default sensor refresh_rate (heatface.app): 8 full frames/s at most
 LOOP_FRAMES = 20
 FORM = "frozen"  # code in flash, as on the custom firmware: the most heap for the measured work
 LARGE_HEAP = 512 * 1024
+SCENE = "/rom/cm4_scene.bin"
+# the issue's "today" figures (issue 10, before the native kernels; the lower end of a range)
+BASELINE = {"cm4_to_instr": 7.6e6, "cm4_render_instr": 8.0e6, "cm4_infer_instr": 38.7e6,
+            "cm4_gray8_instr": 1.65e6, "cm4_loop_instr_live": 16e6, "cm4_loop_instr_infer": 59e6}
+# the LCD settings of the README's fps table (scale, lcd_update); the default is (9, "changed")
+IO_SETTINGS = ((9, "full"), (6, "changed"), (6, "full"), (4, "changed"), (4, "full"))
 
 
 def parse(text, prefix="CM4 "):
@@ -55,23 +71,32 @@ def i2c_hz():
     return int(m.group(1).replace("_", ""))
 
 
+def parse_paths(text):
+    return dict(line.split()[1:3] for line in text.split("\n") if line.startswith("CM4PATH "))
+
+
 def kernels(board):
-    k = parse(board.exec("import cm4_kernels as k\nt = k.bench_to()\nk.bench_read()\n"
-                         "k.bench_render(t)\nk.bench_gray_jpeg(t)\n"))
-    board.reset()
-    k.update(parse(board.exec("import cm4_kernels as k\nk.bench_infer(k.bench_to())\n")))
-    board.reset()
-    k.update(parse(board.exec("import cm4_kernels as k\nk.bench_adafruit()\n")))
-    return k
+    code = ("import cm4_kernels as k\nt = k.bench_to()\nk.bench_read()\nk.bench_render(t)\n"
+            "k.bench_gray_jpeg(t)\n", "import cm4_kernels as k\nk.bench_infer(k.bench_to())\n",
+            "import cm4_kernels as k\nk.bench_infer_portable()\n", "import cm4_kernels as k\nk.bench_adafruit()\n")
+    k, paths = {}, {}
+    for i, c in enumerate(code):
+        if i:
+            board.reset()
+        text = board.exec(c)
+        paths.update(parse_paths(text))
+        k.update(parse("\n".join(line for line in text.split("\n") if not line.startswith("CM4PATH "))))
+    print("    default paths: %s" % paths)
+    return k, paths
 
 
-def loop(board, mode):
+def loop(board, mode, settings=None, frames=LOOP_FRAMES):
     board.reset()
-    text = board.exec("import cm4_apprun\ncm4_apprun.run(%r, %d, measure_heap=False, checksum=False)"
-                      % (mode, LOOP_FRAMES))
+    text = board.exec("import cm4_apprun\ncm4_apprun.run(%r, %d, measure_heap=False, checksum=False, "
+                      "settings=%r, replay=%r)" % (mode, frames, settings or {}, SCENE))
     r = heap_fit.parse_apprun(text)
-    ok = r and not r["errors"] and r["frames"] == LOOP_FRAMES
-    print("    %s loop (%d-byte heap): %s" % (mode, board.heap_bytes, r or text))
+    ok = r and not r["errors"] and r["frames"] == frames
+    print("    %s loop %s (%d-byte heap): %s" % (mode, settings or "", board.heap_bytes, r or text))
     return r if ok else None
 
 
@@ -79,6 +104,9 @@ def loops(board, files):
     out = {}
     for mode in ("live", "collect", "infer"):
         out[mode] = loop(board, mode)
+    for scale, update in IO_SETTINGS:
+        for mode in ("live", "infer"):
+            out[(mode, scale, update)] = loop(board, mode, {"scale": scale, "lcd_update": update})
     if out["infer"] is None:
         # Infer mode does not fit the Wio heap in this form: count its loop on a larger heap
         # (fewer collections than it would need), said in the output and the README.
@@ -86,31 +114,72 @@ def loops(board, files):
             out["infer"] = loop(big, "infer")
     for mode, r in out.items():
         if r is None:
-            raise SystemExit("cm4 %s loop failed" % mode)
+            raise SystemExit("cm4 %s loop failed" % (mode,))
     return out
+
+
+def fps_estimate(loop_instr, i2c_bytes, lcd_bytes, i2c):
+    """(frames/s, uncapped frames/s) of a Wio Terminal running a loop of ``loop_instr`` per frame.
+
+    Compute: one instruction per cycle at 120 MHz (an upper bound: flash wait states, loads and
+    branches cost more). I/O, which MicroPython's blocking calls do not overlap with compute: the
+    frame's I2C bytes at the Wio profile's clock, 9 clocks a byte (8 bits and the ACK), and the
+    frame's LCD bytes at 24 MHz SPI (8 clocks a byte; the drivers' command bytes per blit and the
+    Python LCD driver's own work are not counted). The sensor measures while the board computes,
+    so the frame rate is at most the sensor's (REFRESH_HZ subpages/s, two a frame): the estimate
+    is the smaller of the two."""
+    seconds = loop_instr / CPU_HZ + i2c_bytes * 9 / i2c + lcd_bytes * 8 / LCD_SPI_HZ
+    uncapped = 1 / seconds
+    return min(uncapped, REFRESH_HZ / 2), uncapped
 
 
 def main():
     adafruit = importlib.util.find_spec("adafruit_mlx90640").origin
+    pixels = os.path.join(ROOT, "out", "natmod", "armv7emsp", "heatface_pixels.mpy")
+    if not os.path.isfile(pixels):
+        raise SystemExit("%s is missing: make natmod-pixels" % pixels)
     files = {"/rom/cm4_kernels.py": os.path.join(ROOT, "tools", "bench", "cm4_kernels.py"),
-             "/rom/adafruit_mlx90640.py": adafruit}
+             "/rom/adafruit_mlx90640.py": adafruit,
+             SCENE: cm4_scene.scene_bytes(),
+             "/lib/heatface_pixels.mpy": pixels}
     with CM4(form=FORM, files=files) as board:
-        k = kernels(board)
+        k, paths = kernels(board)
         loop = loops(board, files)
-    res = {"cm4_" + n: v for n, v in k.items() if n.endswith("_instr") or n.endswith("_adafruit")}
+    if paths.get("to") != "native" or paths.get("render") != "native" or paths.get("gray8") != "native" \
+            or paths.get("infer") != "pure/native":
+        raise SystemExit("the default path on the board is not the native one: %s" % paths)
+    res = {"cm4_" + n: v for n, v in k.items() if n.endswith("_instr") or n.endswith("_adafruit")
+           or n.endswith("_python") or n.endswith("_viper") or n.endswith("_portable")}
     res["cm4_to_speedup_vs_adafruit"] = round(k["to_instr_adafruit"] / k["to_instr"], 2)
     i2c = i2c_hz()
     i2c_bytes = k["i2c_bytes_per_frame"] + 4 * k["i2c_transfers_per_frame"]  # addr + 16-bit register
-    for mode, r in loop.items():
-        res["cm4_loop_instr_" + mode] = r["us"] * 1000 // r["frames"]
+    for key, r in loop.items():
+        instr = r["us"] * 1000 // r["frames"]
+        lcd = r["lcd_bytes"] // r["frames"]
+        if isinstance(key, tuple):
+            mode, scale, update = key
+            fps, uncapped = fps_estimate(instr, i2c_bytes, lcd, i2c)
+            suffix = "%s_s%d_%s" % (mode, scale, update)
+            res["wio_fps_estimate_" + suffix] = round(fps, 2)
+            res["wio_fps_uncapped_" + suffix] = round(uncapped, 2)
+            res["cm4_loop_instr_" + suffix] = instr
+            res["cm4_lcd_bytes_" + suffix] = lcd
+            continue
+        mode = key
+        res["cm4_loop_instr_" + mode] = instr
         res["cm4_gc_per_frame_" + mode] = round(r["collections"] / r["frames"], 2)
+        res["cm4_lcd_bytes_" + mode] = lcd
         if mode in ("live", "infer"):
-            compute_s = res["cm4_loop_instr_" + mode] / CPU_HZ
-            io_s = i2c_bytes * 9 / i2c + r["lcd_bytes"] / r["frames"] * 8 / LCD_SPI_HZ
-            res["wio_fps_estimate_" + mode] = round(1 / (compute_s + io_s), 2)
-            print("    %s: compute %.1f ms, I2C %d B at %d Hz + LCD %d B at 24 MHz: %.1f ms of I/O"
-                  % (mode, 1000 * compute_s, i2c_bytes, i2c, r["lcd_bytes"] // r["frames"], 1000 * io_s))
-    res.update(heap_fit.bench_keys())
+            fps, uncapped = fps_estimate(instr, i2c_bytes, lcd, i2c)
+            res["wio_fps_estimate_" + mode] = round(fps, 2)
+            res["wio_fps_uncapped_" + mode] = round(uncapped, 2)
+            print("    %s: compute %.1f ms, I2C %d B at %d Hz + LCD %d B at 24 MHz: %.1f fps (uncapped)"
+                  % (mode, 1000 * instr / CPU_HZ, i2c_bytes, i2c, lcd, uncapped))
+    for key, today in BASELINE.items():
+        res[key + "_ratio"] = round(res[key] / today, 4)
+        print("    %s: %d = %.3f x today's %.2f M" % (key, res[key], res[key + "_ratio"], today / 1e6))
+    if "--no-heap" not in sys.argv:
+        res.update(heap_fit.bench_keys())
     for name in sorted(res):
         print("BENCH %s %s" % (name, res[name]))
 

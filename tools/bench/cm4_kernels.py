@@ -3,6 +3,10 @@
 Runs on the emulated Cortex-M4F board under -icount shift=0, where a guest microsecond is 1,000
 instructions. Each ``bench_*`` function prints ``CM4 <name> <instructions>`` per full frame
 (two subpages), measured on Melexis' recorded example frames through the light board's replay bus.
+The plain names measure the default path, the one heatface picks at run time on this firmware (the
+native modules heatface_pixels and heatface_nn where they load, as on a stock Wio Terminal);
+``_python`` / ``_viper`` / ``_portable`` names the portable path, and ``CM4PATH <what> <path>``
+lines say which path the default was.
 """
 
 import gc
@@ -26,11 +30,15 @@ def _report(name, value):
     print("CM4 %s %d" % (name, value))
 
 
-def _camera():
+def _path(what, path):
+    print("CM4PATH %s %s" % (what, path))
+
+
+def _camera(compute="python"):
     from heatface.mlx90640 import MLX90640
 
     bus = ReplayBus()
-    cam = MLX90640(bus, compute="python")
+    cam = MLX90640(bus, compute=compute)
     cam.emissivity = 0.95
     return cam, bus
 
@@ -49,16 +57,19 @@ def _raw_frames(bus):
 
 
 def bench_to():
-    """To of a full frame, heatface's pure path (cm4_to_instr)."""
-    cam, bus = _camera()
-    raws = _raw_frames(bus)
+    """To of a full frame: the default path (cm4_to_instr) and the pure one (cm4_to_instr_python)."""
     temps = array("f", bytes(4 * 768))
+    for compute, name in ((None, "to_instr"), ("python", "to_instr_python")):
+        cam, bus = _camera(compute)
+        if compute is None:
+            _path("to", cam.compute)
+        raws = _raw_frames(bus)
 
-    def frame():
-        for w, sp in raws:
-            cam._compute(w, sp, temps)
+        def frame():
+            for w, sp in raws:
+                cam._compute(w, sp, temps)
 
-    _report("to_instr", _instr(frame, 3))
+        _report(name, _instr(frame, 3))
     return temps
 
 
@@ -108,11 +119,16 @@ def bench_read():
 
 
 def bench_render(temps):
-    """draw_frame (cm4_render_instr) and a changed overlay text (cm4_overlay_instr); LCD bytes."""
+    """A whole frame drawn (update="full"), default kernels (cm4_render_instr) and viper
+    (cm4_render_instr_viper); a changed overlay text (cm4_overlay_instr); LCD bytes."""
     from heatface.render import Renderer
 
     lcd = ChecksumDisplay(checksum=False)
-    r = Renderer(lcd)
+    viper = Renderer(lcd, update="full", kernels="viper")
+    _report("render_instr_viper", _instr(lambda: viper.draw_frame(temps, 25.0, 40.0), 2))
+    del viper
+    r = Renderer(lcd, update="full")
+    _path("render", r.kernels)
     _report("render_instr", _instr(lambda: r.draw_frame(temps, 25.0, 40.0), 3))
     b0 = lcd.bytes_sent
     r.draw_frame(temps, 25.0, 40.0)
@@ -128,24 +144,42 @@ def bench_render(temps):
 
 
 def bench_gray_jpeg(temps):
-    """to_gray8 (cm4_gray8_instr) and the capture's JPEG encoding (cm4_jpeg_instr)."""
-    from heatface.grayscale import to_gray8
+    """to_gray8, default (cm4_gray8_instr) and portable (cm4_gray8_instr_python), and the
+    capture's JPEG encoding (cm4_jpeg_instr)."""
+    from heatface.grayscale import T_HI, T_LO, gray8_python, to_gray8
     from heatface.jpeg import encode_gray
+    from heatface.native import pixels
 
     gray = bytearray(768)
+    _path("gray8", "python" if pixels is None else "native")
     _report("gray8_instr", _instr(lambda: to_gray8(temps, gray), 5))
+    scale = 255.0 / (T_HI - T_LO)
+    offset = 0.5 - T_LO * scale
+    _report("gray8_instr_python", _instr(lambda: gray8_python(temps, gray, scale, offset), 5))
     _report("jpeg_instr", _instr(lambda: encode_gray(gray, 32, 24, 95), 5))
 
 
 def bench_infer(temps, model="models/heatface.tflite"):
-    """One inference of the shipped model (cm4_infer_instr)."""
+    """One inference of the shipped model, default path (cm4_infer_instr)."""
     from heatface.classifier import Classifier
     from heatface.grayscale import to_gray8
 
     clf = Classifier.load(model)
+    _path("infer", "%s/%s" % (clf.backend, getattr(clf._backend, "it", None) and clf._backend.it.kernels))
     gray = bytearray(768)
     to_gray8(temps, gray, clf.t_lo, clf.t_hi)
     _report("infer_instr", _instr(lambda: clf.classify(gray), 2))
+
+
+def bench_infer_portable(model="models/heatface.tflite"):
+    """The shipped model's invoke on the portable viper kernels (cm4_infer_instr_portable)."""
+    from heatface.classifier import _read  # the model as Classifier.load finds it (file or frozen)
+    from heatface.tflite import Interpreter
+
+    it = Interpreter(_read(model), kernels="viper")
+    for i in range(len(it.input)):
+        it.input[i] = (i * 37) & 0xFF
+    _report("infer_instr_portable", _instr(it.invoke, 1))
 
 
 def bench_adafruit():

@@ -8,6 +8,8 @@ long-lived data leaves), ``collections`` and ``us`` (guest microseconds = thousa
 instructions under -icount shift=0) of the measured frames, the bytes the sensor bus and the
 display moved, and mode facts (captures saved, classifications).
 Collect mode presses button A every 2 s of virtual time (a capture, then a burst on long presses).
+``settings`` are merged over the config (e.g. ``{"lcd_update": "full"}``); ``replay`` is the
+sensor's recording (lightboard.ReplayBus; default Melexis' example frame).
 """
 
 import gc
@@ -19,13 +21,14 @@ import cm4board
 from lightboard import LightBoard
 
 
-def make_app(mode, checksum=True):
+def make_app(mode, checksum=True, settings=None, replay=None):
     from heatface.app import App
     from heatface.config import load_config
 
     config = load_config()
     config.update({"start_mode": mode, "retry_sleep_ms": 0, "print_predictions": False})
-    board = LightBoard(checksum=checksum, press_every_ms=2000 if mode == "collect" else 0)
+    config.update(settings or {})
+    board = LightBoard(checksum=checksum, press_every_ms=2000 if mode == "collect" else 0, replay=replay)
     return App(board, config), board
 
 
@@ -38,10 +41,10 @@ def _run_frames(app, until, after_frame=None):
             after_frame(app)
 
 
-def run(mode, frames=100, warmup=1, measure_heap=True, checksum=True):
+def run(mode, frames=100, warmup=1, measure_heap=True, checksum=True, settings=None, replay=None):
     result = {"mode": mode, "frames": 0, "errors": [], "min_free": None}
     try:
-        app, board = make_app(mode, checksum)
+        app, board = make_app(mode, checksum, settings, replay)
         result["frames_warmup"] = warmup
         _run_frames(app, warmup)
         gc.collect()

@@ -3,7 +3,8 @@
 The board contract of heatface.boards, with hardware that costs the heap (almost) nothing:
 
 - sensor bus: the MLX90640's recorded I2C traffic replayed (Melexis' example EEPROM and its two
-  recorded subpages, alternating; the real driver runs unchanged on top); counts the bytes read;
+  recorded subpages, alternating, or a moving scene's subpages in turn; the real driver runs
+  unchanged on top); counts the bytes read;
 - display: records a checksum of what it is sent (and byte counts), keeps no pixels;
 - buttons: scripted presses on the board's virtual clock (``press_every_ms``);
 - card: a FAT volume on the board's second RAM disk (``cm4board.RAMDisk(1)``, outside the heap,
@@ -12,6 +13,8 @@ The board contract of heatface.boards, with hardware that costs the heap (almost
 ``LightBoard(checksum=False)`` skips the checksum loop, so an instruction count of the app loop
 holds the app's work only. Runs on the board (tools/cm4 puts this file at the ROMFS root).
 """
+
+import sys
 
 import micropython
 
@@ -25,6 +28,12 @@ def _copy_bytes(dst: ptr8, src: ptr8, offset: int, n: int):
         dst[i] = src[offset + i]
 
 
+if sys.implementation.name != "micropython":  # CPython (host tests): the same copy, by bytes
+
+    def _copy_bytes(dst, src, offset, n):
+        memoryview(dst).cast("B")[:n] = bytes(src[offset:offset + n])
+
+
 @micropython.viper
 def _checksum(h: int, buf: ptr8, n: int) -> int:
     for i in range(n):
@@ -33,11 +42,27 @@ def _checksum(h: int, buf: ptr8, n: int) -> int:
 
 
 class ReplayBus:
-    """machine.I2C-shaped: the recorded part's EEPROM and its two subpages, alternating."""
+    """machine.I2C-shaped: a recorded part's EEPROM and its subpages, replayed in turn.
 
-    def __init__(self, path="/rom/tests/data/mlx90640_example.bin"):
-        with open(path, "rb") as f:
-            self.mem = f.read(_EEPROM_BYTES + 2 * _SUBPAGE_BYTES)
+    ``path``: the EEPROM's 1664 bytes, then ``subpages`` subpages (0, 1, 0, ...) of 1668 bytes
+    each (834 big-endian words: 768 pixels, 64 aux, the control register, the subpage number):
+    Melexis' example frame (two subpages, then other data: the default), or a moving scene
+    (tools/bench/cm4_scene.py) with ``subpages=None``: as many as the file holds, nothing after
+    them. A ROMFS file is read in place (memoryview), so a long scene costs the heap nothing."""
+
+    def __init__(self, path="/rom/tests/data/mlx90640_example.bin", subpages=2):
+        self._file = open(path, "rb")
+        try:
+            self.mem = memoryview(self._file)  # ROMFS: the bytes in place
+        except TypeError:
+            self.mem = self._file.read()
+            self._file.close()
+        if subpages is None:
+            subpages, extra = divmod(len(self.mem) - _EEPROM_BYTES, _SUBPAGE_BYTES)
+            if extra or subpages < 2 or subpages % 2:
+                raise ValueError("%s: the EEPROM and an even number of subpages expected" % path)
+        self.subpages = subpages
+        self.at = self.subpages - 1  # the recorded subpage read last; the first read is the next
         self.subpage = 1
         self.bytes_read = 0
         self.bytes_written = 0
@@ -46,16 +71,17 @@ class ReplayBus:
         # heatface's driver reads into 16-bit arrays (len() counts words), others into bytearrays
         n = len(buf) if isinstance(buf, (bytearray, bytes)) else 2 * len(buf)
         self.bytes_read += n
-        if memaddr == 0x8000:  # status: new data ready, the other subpage than last time
-            self.subpage ^= 1
+        if memaddr == 0x8000:  # status: new data ready, the next recorded subpage
+            self.at = (self.at + 1) % self.subpages
+            self.subpage = self.at & 1
             buf[0], buf[1] = 0, 0x08 | self.subpage
             return
-        if memaddr == 0x800D:  # control register, as recorded with frame 0
+        if memaddr == 0x800D:  # control register, as recorded with the first subpage
             start = _EEPROM_BYTES + 2 * 832
         elif memaddr >= 0x2400:  # EEPROM
             start = 2 * (memaddr - 0x2400)
-        else:  # RAM of the current subpage's recorded frame
-            start = _EEPROM_BYTES + self.subpage * _SUBPAGE_BYTES + 2 * (memaddr - 0x0400)
+        else:  # RAM of the current recorded subpage
+            start = _EEPROM_BYTES + self.at * _SUBPAGE_BYTES + 2 * (memaddr - 0x0400)
         if start + n > len(self.mem):
             raise OSError(5)  # EIO: beyond what was recorded
         _copy_bytes(buf, self.mem, start, n)
@@ -105,13 +131,15 @@ class ScriptedPin:
 
 
 class LightBoard:
-    """See the module docstring. ``frame_ms``: virtual time per clock call (a 16 Hz subpage)."""
+    """See the module docstring. ``frame_ms``: virtual time per clock call (a 16 Hz subpage);
+    ``replay``: the sensor's recording (see :class:`ReplayBus`; default Melexis' example frame)."""
 
     name = "cm4-light"
 
-    def __init__(self, checksum=True, press_button="A", press_every_ms=0, press_ms=100, frame_ms=31, card=True):
+    def __init__(self, checksum=True, press_button="A", press_every_ms=0, press_ms=100, frame_ms=31, card=True,
+                 replay=None):
         self.lcd = ChecksumDisplay(checksum=checksum)
-        self.bus = ReplayBus()
+        self.bus = ReplayBus(replay, None) if replay else ReplayBus()
         self.now = 0
         self.frame_ms = frame_ms
         self.press_button = press_button
