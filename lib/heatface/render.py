@@ -411,14 +411,11 @@ class Renderer:
 def renderer_for(display, config):
     """The app's :class:`Renderer` from its settings (heatface.config): ``palette``, ``scale``
     (0 or missing: the largest beside the legend) and ``lcd_update`` (``"changed"`` or ``"full"``).
-    A scale this panel cannot show is reported on the console and the largest one is used."""
-    palette = config.get("palette", palettes.DEFAULT)
-    update = config.get("lcd_update", "changed")
-    scale = config.get("scale") or None
+    Settings this panel cannot use (a scale too large for it) are reported on the console and
+    the defaults used instead."""
     try:
-        return Renderer(display, palette=palette, scale=scale, update=update)
+        return Renderer(display, palette=config.get("palette", palettes.DEFAULT),
+                        scale=config.get("scale") or None, update=config.get("lcd_update", "changed"))
     except ValueError as exc:
-        if scale is None:
-            raise
-        print("heatface: config: %s; using the largest scale" % exc)
-        return Renderer(display, palette=palette, update=update)
+        print("heatface: config: %s; using the default display settings" % exc)
+        return Renderer(display)

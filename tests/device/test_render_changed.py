@@ -136,12 +136,9 @@ def test_what_others_draw_over_the_image_is_repaired():
 def test_config_keys_choose_scale_and_lcd_update():
     from heatface.config import load_config
     from heatface.render import renderer_for
+    from mptest import scratch_path
 
-    path = "/tmp/hf-render-config.json" if IS_MICROPYTHON else None
-    if path is None:
-        import tempfile
-
-        path = tempfile.mktemp(suffix=".json")
+    path = scratch_path("hf-render-config.json")
     with open(path, "w") as f:
         f.write('{"scale": 4, "lcd_update": "full"}')
     r = renderer_for(CountingDisplay(320, 240), load_config(path))
@@ -164,5 +161,7 @@ def test_config_keys_choose_scale_and_lcd_update():
     assert len(warnings) == 2 and "lcd_update" in " ".join(warnings), warnings
     r = renderer_for(CountingDisplay(320, 240), {"scale": 11})
     assert r.scale == 9
+    r = renderer_for(CountingDisplay(320, 240), {"lcd_update": "sometimes"})  # a dict not checked
+    assert r.update == "changed"
     r = renderer_for(CountingDisplay(320, 240), {"scale": 10})  # fits, the legend does not
     assert r.scale == 10

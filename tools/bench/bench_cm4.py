@@ -18,8 +18,11 @@ them on a stock board; the portable path's figures have their own keys.
 - cm4_loop_instr_<mode>, cm4_gc_per_frame_<mode>, cm4_lcd_bytes_<mode>: the whole app loop
   (main.py's App at the default settings, inference on every frame in infer mode) per frame, on
   a moving scene (tools/bench/cm4_scene.py: a person walking into view, sensor noise), so that
-  drawing only what changed draws what a real scene changes;
-- wio_fps_estimate_<mode>: frames/s on a Wio Terminal (see ``fps_estimate``);
+  drawing only what changed draws what a real scene changes; cm4_loop_instr_<mode>_default: the
+  same loop in the form `make deploy` uses (stock firmware; only where the mode fits there);
+- cm4_i2c_bytes_per_frame: the sensor bus bytes of a frame, addressing included;
+- wio_fps_estimate_<mode>: frames/s on a Wio Terminal (see ``fps_estimate``), wio_fps_uncapped_<mode>
+  without the sensor's refresh as a cap;
   wio_fps_estimate_<mode>_s<scale>_<lcd_update>: the same at other LCD settings;
 - <key>_ratio: the figure over the issue's "today" figure (BASELINE; <1 is better);
 - cm4_fits_<mode>_<form>, cm4_min_free_heap_<mode>_<form> (and _default): tools/cm4/heap_fit.py.
@@ -144,7 +147,16 @@ def main():
              "/lib/heatface_pixels.mpy": pixels}
     with CM4(form=FORM, files=files) as board:
         k, paths = kernels(board)
-        loop = loops(board, files)
+        runs = loops(board, files)
+    default_form = {}
+    with CM4(form="default", files=files) as board:  # the form make deploy uses, stock firmware
+        for mode in ("live", "infer"):
+            r = loop(board, mode)
+            if r is not None:
+                default_form[mode] = r["us"] * 1000 // r["frames"]
+            else:
+                print("    %s loop: does not run in the default form at the Wio heap (cm4_fits_%s_default)"
+                      % (mode, mode))
     if paths.get("to") != "native" or paths.get("render") != "native" or paths.get("gray8") != "native" \
             or paths.get("infer") != "pure/native":
         raise SystemExit("the default path on the board is not the native one: %s" % paths)
@@ -153,7 +165,8 @@ def main():
     res["cm4_to_speedup_vs_adafruit"] = round(k["to_instr_adafruit"] / k["to_instr"], 2)
     i2c = i2c_hz()
     i2c_bytes = k["i2c_bytes_per_frame"] + 4 * k["i2c_transfers_per_frame"]  # addr + 16-bit register
-    for key, r in loop.items():
+    res["cm4_i2c_bytes_per_frame"] = i2c_bytes
+    for key, r in runs.items():
         instr = r["us"] * 1000 // r["frames"]
         lcd = r["lcd_bytes"] // r["frames"]
         if isinstance(key, tuple):
@@ -175,6 +188,8 @@ def main():
             res["wio_fps_uncapped_" + mode] = round(uncapped, 2)
             print("    %s: compute %.1f ms, I2C %d B at %d Hz + LCD %d B at 24 MHz: %.1f fps (uncapped)"
                   % (mode, 1000 * instr / CPU_HZ, i2c_bytes, i2c, lcd, uncapped))
+    for mode, instr in default_form.items():
+        res["cm4_loop_instr_%s_default" % mode] = instr
     for key, today in BASELINE.items():
         res[key + "_ratio"] = round(res[key] / today, 4)
         print("    %s: %d = %.3f x today's %.2f M" % (key, res[key], res[key + "_ratio"], today / 1e6))
