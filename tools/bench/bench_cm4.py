@@ -199,4 +199,5 @@ def main():
         print("BENCH %s %s" % (name, res[name]))
 
 
-main()
+if __name__ == "__main__":
+    main()
