@@ -132,6 +132,8 @@ class FakeCM4:
     def __init__(self, form, files=None, icount=True):
         self.form = soak.images.resolve_form(form)
         self.board = self
+        self.proc = self  # QEMU's process: its pid for the CPU time
+        self.pid = os.getpid()
         FakeCM4.booted.append(self.form)
 
     def exec(self, code, timeout=None, data_consumer=None):
@@ -159,6 +161,7 @@ def test_a_mode_that_does_not_fit_the_default_form_soaks_frozen(monkeypatch):
     s = soak.soak_mode("infer", FRAMES, [default, "frozen"], log=lambda msg: None)
     assert FakeCM4.booted == [default, "frozen"]
     assert s["form"] == "frozen" and not s["default_form"] and s["passed"]
+    assert s["board_cpu_seconds"] is not None
     assert s["forms_not_fitting"] and default in s["forms_not_fitting"][0]
     lines = soak.bench_lines({"infer": s})
     assert "BENCH cm4_soak_default_form_infer 0" in lines and "BENCH cm4_soak_errors_infer 0" in lines

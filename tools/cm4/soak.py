@@ -119,6 +119,16 @@ def failures(mode, frames, samples, result, other, window=WINDOW, tolerance=TOLE
     return errors, reasons
 
 
+def cpu_seconds(pid):
+    """CPU seconds process ``pid`` used so far (Linux /proc), or None: a load-independent time."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def soak_mode(mode, frames, forms, sample_every=10, press_every=50, window=WINDOW, tolerance=TOLERANCE,
               log=print):
     """Soak ``mode`` in the first of ``forms`` it fits; a summary dict (see main)."""
@@ -141,10 +151,12 @@ def soak_mode(mode, frames, forms, sample_every=10, press_every=50, window=WINDO
                            time.monotonic() - start))
 
         code = "import cm4_soak\ncm4_soak.run(%r, %d, %d, %d)" % (mode, frames, sample_every, press_every)
+        cpu = None
         try:
             with CM4(form, files={"/rom/cm4_soak.py": ON_BOARD}, icount=False) as board:
                 form = board.form
                 board.board.exec(code, timeout=600, data_consumer=consume)
+                cpu = cpu_seconds(board.board.proc.pid)
         except BoardError as exc:
             chunks.append(("\nboard: %s\n" % str(exc).strip()[-300:]).encode())
         samples, result, other = parse_output(b"".join(chunks).decode(errors="replace"))
@@ -156,7 +168,7 @@ def soak_mode(mode, frames, forms, sample_every=10, press_every=50, window=WINDO
         errors, reasons = failures(mode, frames, samples, result, other, window, tolerance)
         summary = {"mode": mode, "form": form, "default_form": form == images.default_form(),
                    "frames": result["frames"] if result else 0, "errors": errors,
-                   "seconds": round(seconds), "passed": not reasons, "reasons": reasons,
+                   "seconds": round(seconds), "board_cpu_seconds": cpu and round(cpu), "passed": not reasons, "reasons": reasons,
                    "forms_not_fitting": tried, "samples": len(samples)}
         summary.update(heap_trend(samples, window))
         summary["window"] = window
@@ -195,9 +207,10 @@ def run_all(modes, frames, forms, jobs, **kw):
 def describe(s):
     """One line (``ok`` or ``FAIL`` first): the mode's outcome and figures, then the reasons."""
     line = ("%-4s soak %s: %d frames, %d errors, min free %s B, drift %s B (first %d frames %s / "
-            "last %s), %s form, %d s" % ("ok" if s["passed"] else "FAIL", s["mode"], s["frames"],
-                                         s["errors"], s["min_free"], s["drift"], s["window"],
-                                         s["first_min"], s["last_min"], s["form"], s["seconds"]))
+            "last %s), %s form, %d s (board: %s s of CPU)"
+            % ("ok" if s["passed"] else "FAIL", s["mode"], s["frames"], s["errors"], s["min_free"],
+               s["drift"], s["window"], s["first_min"], s["last_min"], s["form"], s["seconds"],
+               s["board_cpu_seconds"]))
     if "captures" in s:
         line += ", %d captures" % s["captures"]
     return line + "".join("\n    " + r for r in s["reasons"])
