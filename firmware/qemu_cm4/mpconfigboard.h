@@ -6,7 +6,11 @@
 #undef MICROPY_CONFIG_ROM_LEVEL
 #define MICROPY_CONFIG_ROM_LEVEL            (MICROPY_CONFIG_ROM_LEVEL_FULL_FEATURES)
 #define MICROPY_ERROR_REPORTING             (MICROPY_ERROR_REPORTING_TERSE)
-#define MICROPY_GC_STACK_ENTRY_TYPE         uint16_t
+// The samd port's uint16_t GC stack entries index at most 65,536 blocks (1 MiB of heap): enough for
+// the Wio's 176,876 bytes, but the launcher boots test boards with up to 8 MB, and a block past
+// 1 MiB would be truncated on the mark stack (its children scanned from the wrong block, live
+// objects freed). 32-bit entries cost 128 bytes of .bss and no heap.
+#define MICROPY_GC_STACK_ENTRY_TYPE         uint32_t
 #define MICROPY_GC_ALLOC_THRESHOLD          (0)
 #define MICROPY_ALLOC_PATH_MAX              (256)
 #define MICROPY_STACK_CHECK_MARGIN          (1024)
