@@ -8,41 +8,10 @@ The 160 KB memory test of the live loop is ``test_app_memory``.
 
 import os
 
-from heatface.app import App
-from heatface.config import DEFAULTS
-from heatface_sim.board import Board
 from mptest import skip
+from simapp import rmtree, scratch, sim_app
 
-CARD = "out/test_app_card"
-try:
-    os.mkdir("out")  # scratch space; a fresh clone has none
-except OSError:
-    pass
-
-
-def _rmtree(path):
-    try:
-        names = os.listdir(path)
-    except OSError:
-        return
-    for name in names:
-        os.remove(path + "/" + name)
-    os.rmdir(path)
-
-
-def _config(**extra):
-    config = {}
-    for key in DEFAULTS:
-        config[key] = DEFAULTS[key]
-    config.update({"print_predictions": False, "retry_sleep_ms": 0, "sim_lcd_record": False})
-    config.update(extra)
-    return config
-
-
-def _app(**extra):
-    config = _config(**extra)
-    board = Board(config)
-    return App(board, config), board
+CARD = scratch("test_app_card")
 
 
 def _files(path):
@@ -58,9 +27,9 @@ def _read(path):
 
 
 def test_scripted_collect_session_with_bounce():
-    _rmtree(CARD)
+    rmtree(CARD)
     presses = [["A", 200, 330], ["B", 700, 820], ["A", 1200, 1300], ["C", 1800, 2900]]
-    app, board = _app(start_mode="collect", sim_card_dir=CARD, burst=4, sim_buttons=presses)
+    app, board = sim_app(start_mode="collect", sim_card_dir=CARD, burst=4, sim_buttons=presses)
     app.run(max_frames=70)  # about 64 virtual ms per frame at 16 Hz: 4.5 s
     expected = ["env.0.jpg", "env.1.jpg", "env.2.jpg", "env.3.jpg",
                 "face0.0.jpg", "face0.1.jpg", "face1.0.jpg"]
@@ -79,15 +48,15 @@ def test_scripted_collect_session_with_bounce():
 
 
 def test_a_later_start_continues_the_numbering():
-    _rmtree(CARD)
+    rmtree(CARD)
     for _ in range(2):  # two power-ups of the board with the same card
-        app, _ = _app(start_mode="collect", sim_card_dir=CARD, sim_buttons=[["A", 100, 200]])
+        app, _ = sim_app(start_mode="collect", sim_card_dir=CARD, sim_buttons=[["A", 100, 200]])
         app.run(max_frames=8)
     assert _files(CARD) == ["face0.0.jpg", "face0.1.jpg"], _files(CARD)
 
 
 def test_no_card_disables_capture_and_live_view_goes_on():
-    app, board = _app(start_mode="collect", sim_buttons=[["A", 100, 200]])
+    app, board = sim_app(start_mode="collect", sim_buttons=[["A", 100, 200]])
     app.run(max_frames=10)
     assert app.frames == 10
     assert not app.mode.storage.ready
@@ -95,9 +64,9 @@ def test_no_card_disables_capture_and_live_view_goes_on():
 
 
 def test_card_pulled_between_captures_keeps_earlier_files():
-    _rmtree(CARD)
-    _rmtree(CARD + "-pulled")
-    app, board = _app(start_mode="collect", sim_card_dir=CARD,
+    rmtree(CARD)
+    rmtree(CARD + "-pulled")
+    app, board = sim_app(start_mode="collect", sim_card_dir=CARD,
                       sim_buttons=[["A", 100, 200], ["A", 900, 1000]])
     while app.mode.storage.counts.get("face0", 0) < 1:
         app.step()
@@ -112,7 +81,7 @@ def test_card_pulled_between_captures_keeps_earlier_files():
 
 
 def test_sensor_missing_shows_error_and_recovers():
-    app, board = _app(start_mode="live", sim_sensor_missing=3, sensor_retry_ms=10)
+    app, board = sim_app(start_mode="live", sim_sensor_missing=3, sensor_retry_ms=10)
     shown = [app.step() for _ in range(5)]
     assert shown[0] is False
     assert "Sensor" in app._info["status"], app._info["status"]
@@ -124,7 +93,7 @@ def test_sensor_missing_shows_error_and_recovers():
 
 
 def test_sensor_lost_mid_run_is_retried():
-    app, board = _app(start_mode="live", sensor_retry_ms=10, max_read_failures=2)
+    app, board = sim_app(start_mode="live", sensor_retry_ms=10, max_read_failures=2)
     app.run(max_frames=3)
     board.sensor.present = False
     for _ in range(4):
@@ -139,7 +108,7 @@ def test_sensor_lost_mid_run_is_retried():
 
 def test_five_way_switch_modes_palette_and_range():
     presses = [["PRESS", 100, 200], ["RIGHT", 600, 700], ["UP", 1100, 1200], ["PRESS", 1600, 1700]]
-    app, _ = _app(start_mode="collect", model="models/missing.tflite", sim_buttons=presses)
+    app, _ = sim_app(start_mode="collect", model="models/missing.tflite", sim_buttons=presses)
     seen = []
     while app.frames < 40:
         app.step()
@@ -151,7 +120,7 @@ def test_five_way_switch_modes_palette_and_range():
 
 
 def test_model_missing_is_reported_and_view_continues():
-    app, _ = _app(start_mode="infer", model="models/missing.tflite")
+    app, _ = sim_app(start_mode="infer", model="models/missing.tflite")
     app.run(max_frames=5)
     assert app.frames == 5
     assert app.status.startswith("Model:"), app.status
@@ -163,7 +132,7 @@ def test_infer_mode_classifies_with_the_shipped_model():
         os.stat("models/heatface.tflite")
     except OSError:
         skip("no shipped model yet")
-    app, _ = _app(start_mode="infer")
+    app, _ = sim_app(start_mode="infer")
     app.run(max_frames=6)
     mode = app.mode
     assert mode.classifier is not None, app.status
@@ -179,12 +148,12 @@ def _write_scene(path, frames):
 
 
 def test_capture_warns_when_the_scene_moved():
-    _rmtree(CARD)
+    rmtree(CARD)
     still = [22.0] * 768
     moved = [22.0 + (i % 32) * 0.5 for i in range(768)]  # a warm gradient sweeping in
     frames = [(22.0, still), (22.0, still), (22.0, moved), (22.0, moved), (22.0, moved)]
     scene = _write_scene("out/test_app_scene.csv", frames)
-    app, _ = _app(start_mode="collect", sim_card_dir=CARD, sim_scene=scene)
+    app, _ = sim_app(start_mode="collect", sim_card_dir=CARD, sim_scene=scene)
     app.run(max_frames=2)  # frames 1-2: still; the next frame shows the change
     app.mode.on_button(app, "press", "A")
     app.step()
@@ -199,10 +168,10 @@ def test_corrupt_or_mismatched_model_is_reported():
     bad = "out/test_app_bad.tflite"
     with open(bad, "wb") as f:
         f.write(b"TFL3 this is not a flatbuffer" * 10)
-    app, _ = _app(start_mode="infer", model=bad)
+    app, _ = sim_app(start_mode="infer", model=bad)
     app.run(max_frames=3)
     assert app.frames == 3 and app.status.startswith("Model:"), app.status
     # a real model whose input is not the 24x32 image
-    app, _ = _app(start_mode="infer", model="tests/data/models/bad_shape.tflite")
+    app, _ = sim_app(start_mode="infer", model="tests/data/models/bad_shape.tflite")
     app.run(max_frames=3)
     assert app.frames == 3 and app.status.startswith("Model:"), app.status

@@ -2,39 +2,15 @@
 """Buttons in collect mode: presses within one frame all count, a second long press or a mode
 switch stops a burst, bursts are capped, and a press without a sensor is refused (both runtimes)."""
 
-from heatface.app import App
 from heatface.modes import CollectMode
-from heatface_sim.board import Board
+from simapp import rmtree, scratch, sim_app
 
-CARD = "out/test_collect_buttons_card"
-
-def _rmtree(path):
-    import os
-
-    try:
-        names = os.listdir(path)
-    except OSError:
-        return
-    for name in names:
-        os.remove(path + "/" + name)
-    os.rmdir(path)
-
-
-def _config(**extra):
-    config = {"print_predictions": False, "retry_sleep_ms": 0, "sim_lcd_record": False}
-    config.update(extra)
-    return config
-
-
-def _app(**extra):
-    config = _config(**extra)
-    board = Board(config)
-    return App(board, config), board
+CARD = scratch("test_collect_buttons_card")
 
 
 def test_presses_in_one_frame_all_count_and_bursts_stop():
-    _rmtree(CARD)
-    app, board = _app(start_mode="collect", sim_card_dir=CARD, burst=10000)
+    rmtree(CARD)
+    app, board = sim_app(start_mode="collect", sim_card_dir=CARD, burst=10000)
     mode = app.mode
     assert mode.burst == 100  # capped
     app.run(max_frames=1)
@@ -62,8 +38,8 @@ def test_presses_in_one_frame_all_count_and_bursts_stop():
 
 
 def test_a_press_without_sensor_is_refused_not_kept():
-    _rmtree(CARD)
-    app, board = _app(start_mode="collect", sim_card_dir=CARD)
+    rmtree(CARD)
+    app, board = sim_app(start_mode="collect", sim_card_dir=CARD)
     app.run(max_frames=1)
     sensor, app.sensor = app.sensor, None  # unplugged
     app.mode.on_button(app, "press", "A")

@@ -2,45 +2,15 @@
 """Raw recordings on the simulated board, under both runtimes: record to the card and over the
 link, replay through the simulated sensor's registers, byte-identical temperatures."""
 
-import os
-
-from heatface.app import App
-from heatface.config import DEFAULTS
-from heatface_sim.board import Board
 from heatface_sim.recording import read_recording
+from simapp import rmtree, scratch, sim_app
 
-CARD = "out/test_recording_card"
-try:
-    os.mkdir("out")
-except OSError:
-    pass
-
-
-def _clean(path):
-    try:
-        names = os.listdir(path)
-    except OSError:
-        return
-    for name in names:
-        os.remove(path + "/" + name)
-    os.rmdir(path)
-
-
-def _config(**extra):
-    config = {}
-    for key in DEFAULTS:
-        config[key] = DEFAULTS[key]
-    config.update({"print_predictions": False, "retry_sleep_ms": 0, "sim_lcd_record": False,
-                   "start_mode": "live"})
-    config.update(extra)
-    return config
+CARD = scratch("test_recording_card")
 
 
 def _run(frames, **extra):
     """Run the app; return it and the bytes of app.temps after each shown frame."""
-    config = _config(**extra)
-    board = Board(config)
-    app = App(board, config)
+    app, board = sim_app(start_mode="live", **extra)
     seen = []
 
     def keep(app):
@@ -52,7 +22,7 @@ def _run(frames, **extra):
 
 
 def test_record_on_card_then_replay_is_byte_identical():
-    _clean(CARD)
+    rmtree(CARD)
     app, board, recorded = _run(12, sim_card_dir=CARD, record_sd=True, emissivity=0.97)
     assert app.recorder.card_name == "rec.0.hfr", app.recorder.card_name
     app.recorder.stop_card(app)
@@ -73,10 +43,8 @@ def test_record_on_card_then_replay_is_byte_identical():
 
 
 def test_bad_reads_are_recorded_and_replayed_too():
-    _clean(CARD)
-    config = _config(sim_card_dir=CARD, record_sd=True)
-    board = Board(config)
-    app = App(board, config)
+    rmtree(CARD)
+    app, board = sim_app(start_mode="live", sim_card_dir=CARD, record_sd=True)
     board.sensor.bad_reads = 1  # one 0x7FFF read: the driver reads again
     recorded = []
     board.after_frame = lambda app: recorded.append(bytes(app.temps))
@@ -91,7 +59,7 @@ def test_bad_reads_are_recorded_and_replayed_too():
 
 
 def test_recording_numbers_and_card_errors():
-    _clean(CARD)
+    rmtree(CARD)
     app, _, _ = _run(2, sim_card_dir=CARD, record_sd=True)
     app.recorder.stop_card(app)
     app.recorder.start_card(app)
@@ -104,12 +72,10 @@ def test_recording_numbers_and_card_errors():
 
 
 def test_replay_ends_cleanly():
-    _clean(CARD)
+    rmtree(CARD)
     app, _, _ = _run(2, sim_card_dir=CARD, record_sd=True)
     app.recorder.stop_card()
-    config = _config(sim_recording=CARD + "/rec.0.hfr", max_read_failures=1)
-    board = Board(config)
-    app = App(board, config)
+    app, board = sim_app(start_mode="live", sim_recording=CARD + "/rec.0.hfr", max_read_failures=1)
     for _ in range(4):
         app.step()
     assert board.sensor.played_out

@@ -8,39 +8,17 @@ import os
 import struct
 from binascii import crc32
 
-from heatface.app import App
-from heatface.config import DEFAULTS
 from heatface.stream import FRAME_BYTES, FRAME_META, MAGIC, Framer, parse_command
-from heatface_sim.board import Board
 from heatface_sim.recording import decode_header, decode_subpage, read_messages
 from mptest import IS_MICROPYTHON, skip
+from simapp import rmtree, scratch, sim_app
 
-CARD = "out/test_stream_card"
-try:
-    os.mkdir("out")
-except OSError:
-    pass
-
-
-def _clean(path):
-    try:
-        names = os.listdir(path)
-    except OSError:
-        return
-    for name in names:
-        os.remove(path + "/" + name)
-    os.rmdir(path)
+CARD = scratch("test_stream_card")
 
 
 def _app(**extra):
-    config = {}
-    for key in DEFAULTS:
-        config[key] = DEFAULTS[key]
-    config.update({"print_predictions": False, "retry_sleep_ms": 0, "sim_lcd_record": False,
-                   "sim_serial": "loopback"})
-    config.update(extra)
-    board = Board(config)
-    return App(board, config), board
+    """The app and simulated board with the PC link on a loopback serial port."""
+    return sim_app(sim_serial="loopback", **extra)
 
 
 def _messages(serial):
@@ -96,7 +74,7 @@ def test_stream_sends_frames_and_state():
 
 
 def test_page_button_captures_like_button_a():
-    _clean(CARD)
+    rmtree(CARD)
     app, board = _app(start_mode="collect", sim_card_dir=CARD)
     serial = board._serial
     serial.host_send("HF stream 1")
@@ -132,7 +110,7 @@ def test_an_idle_link_allocates_nothing_per_frame():
 
     if not IS_MICROPYTHON:
         skip("heap use is measured on the MicroPython runtime")
-    app, board = _app(start_mode="live", sim_lcd_record=False)
+    app, board = _app(start_mode="live")
     app.run(max_frames=20)
     gc.collect()
     before = gc.mem_alloc()
