@@ -5,7 +5,8 @@ Config keys (all optional): ``units`` ("C" or "F": what the screen shows; settin
 ``mirror`` / ``flip`` (bool: left-right / upside-down on the LCD, e.g. mirror for selfie use),
 ``markers`` (bool), ``alarm_c`` (degC threshold, null = off; when any pixel is
 hotter the image border flashes red, the status line says so and the board's buzzer beeps),
-``alarm_ms`` (flash half-period, 250). The 5-way switch's DOWN freezes and unfreezes the picture.
+``alarm_ms`` (flash half-period, 250). The 5-way switch's DOWN freezes and unfreezes the picture;
+so does a long press of A, B or C in live and infer modes (:class:`heatface.modes.LiveMode`).
 
 Mirror and flip change only what the LCD shows (the frame is re-ordered into a second 768-float
 array): captures, inference, the PC stream and recordings keep the sensor's own orientation.
@@ -129,10 +130,14 @@ class Camera:
     def on_button(self, kind, name):
         """True when the camera used the event (DOWN: freeze / unfreeze)."""
         if kind == "press" and name == "DOWN":
-            self.frozen = not self.frozen
-            self._held = False
+            self.toggle_freeze()
             return True
         return False
+
+    def toggle_freeze(self):
+        """Freeze the picture the LCD shows, or unfreeze it."""
+        self.frozen = not self.frozen
+        self._held = False
 
     def shown(self, temps):
         """The frame the LCD shows: ``temps`` itself, its mirrored/flipped copy, or the frozen one."""

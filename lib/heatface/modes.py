@@ -26,7 +26,10 @@ class LiveMode:
         pass
 
     def on_button(self, app, kind, name):
-        pass
+        # A, B and C capture nothing here: a long press freezes / unfreezes, as the 5-way DOWN does
+        # (boards without the switch)
+        if kind == "long" and name in ("A", "B", "C"):
+            app.use_camera().toggle_freeze()
 
     def on_frame(self, app):
         pass

@@ -6,9 +6,7 @@ import gc
 from array import array
 
 from heatface import camera
-from heatface.app import App
-from heatface.config import DEFAULTS
-from heatface_sim.board import Board
+from simapp import sim_app
 
 
 def _frame(seed):
@@ -56,13 +54,8 @@ def test_orient_viper_matches_plain_and_mirrors():
 
 
 def _app(**extra):
-    config = {}
-    for key in DEFAULTS:
-        config[key] = DEFAULTS[key]
-    config.update({"print_predictions": False, "retry_sleep_ms": 0, "start_mode": "live"})
-    config.update(extra)
-    board = Board(config)
-    return App(board, config), board
+    # the tests read the LCD's pixels: the simulated LCD keeps them
+    return sim_app(start_mode="live", sim_lcd_record=True, **extra)
 
 
 def test_markers_on_the_hottest_and_coldest_pixels():
@@ -89,24 +82,31 @@ def test_fahrenheit_on_screen():
     assert abs(camera.to_unit(37.0, "F") - 98.6) < 1e-4 and camera.to_unit(37.0, "C") == 37.0
 
 
-def _image(lcd, w, h):
-    return [[lcd.pixel(x, y) for x in range(w)] for y in range(0, h, 12)]
+def _row(lcd, w, y):
+    return [lcd.pixel(x, y) for x in range(w)]
 
 
-def test_mirror_shows_the_image_left_right():
+def test_mirror_and_flip_turn_the_picture_not_the_frame():
     plain_app, plain_board = _app()
     plain_app.run(max_frames=2)
     w, h = plain_app.renderer.width, plain_app.renderer.height
-    a = _image(plain_board.lcd, w, h)
+    rows = [y for y in range(0, h, 12) if abs(y - h // 2) > 6]  # the centre cross is on all: skip it
+    plain = {}
+    for y in rows:
+        plain[y] = _row(plain_board.lcd, w, y)
+        plain[h - 1 - y] = _row(plain_board.lcd, w, h - 1 - y)
     plain_temps = bytes(plain_app.temps)
     plain_app = plain_board = None
-    app, board = _app(mirror=True)
-    app.run(max_frames=2)
-    b = _image(board.lcd, w, h)
-    for y in range(len(a)):
-        if abs(12 * y - h // 2) > 4:  # the centre cross is drawn on both: skip its rows
-            assert b[y] == a[y][::-1], y
-    assert bytes(app.temps) == plain_temps  # captures keep the sensor's orientation
+    for setting in ("mirror", "flip"):
+        app, board = _app(**{setting: True})
+        app.run(max_frames=2)
+        for y in rows:
+            if setting == "mirror":
+                assert _row(board.lcd, w, y) == plain[y][::-1], (setting, y)
+            else:
+                assert _row(board.lcd, w, y) == plain[h - 1 - y], (setting, y)
+        assert bytes(app.temps) == plain_temps  # captures keep the sensor's orientation
+        app = board = None
 
 
 def _rows(lcd):
@@ -127,6 +127,19 @@ def test_freeze_holds_the_picture_until_down_again():
     app.run(max_frames=20)
     assert not app.camera.frozen
     assert _rows(board.lcd) != frozen
+
+
+def test_long_press_freezes_in_live_mode():
+    # boards without the 5-way switch: a long press of A, B or C where they capture nothing
+    app, board = _app(long_ms=200, sim_buttons=[["C", 100, 400], ["A", 700, 1000]])
+    app.run(max_frames=8)  # about 64 ms of virtual time per frame: the first long press is at 300 ms
+    assert app.camera.frozen
+    app.run(max_frames=16)
+    assert not app.camera.frozen
+    app = board = None
+    collect, _ = sim_app(start_mode="collect", long_ms=200, sim_buttons=[["C", 100, 400]])
+    collect.run(max_frames=8)
+    assert collect.mode._burst_label == "env" and collect.camera is None  # a burst, no freeze
 
 
 def test_alarm_flashes_and_beeps():
