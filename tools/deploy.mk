@@ -71,7 +71,7 @@ else ifeq ($(DEPLOY_FORM),py)
 	@for f in $(LIB_PY); do mkdir -p $(STAGE)/$$(dirname $$f) && cp $$f $(STAGE)/$$f || exit 1; done
 endif
 ifneq ($(filter $(NATMOD_ARCHS),$(ARCH)),)
-	@nm=$$($(NATMOD_ENV) tools/build_natmod.sh $(ARCH)) && cp "$$nm" $(STAGE)/lib/
+	@nm=$$($(NATMOD_ENV) tools/build_natmod.sh heatface_nn $(ARCH)) && cp "$$nm" $(STAGE)/lib/
 endif
 ifneq ($(DEPLOY_FORM),frozen)
 ifneq ($(MODEL_FILES),)
