@@ -101,18 +101,22 @@ def firmware(form="board", jobs=None, verbose=False):
     if os.path.exists(out):
         return out
     os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(os.path.join(cache_dir(), "cm4-firmware", ".lock-" + key), "w") as lock:
+    # make tracks the board's C sources and headers itself; a new folder only for new flags
+    flags_key = tree_hash(BOARD_DIR, ["mpconfigboard.mk"], hashlib.sha256(src_key.encode())).hexdigest()[:8]
+    build = "build-%s-%s" % (form, flags_key)
+    # one build at a time in a build folder (and its tree's board folder), whatever the board's key
+    with open(os.path.join(cache_dir(), "cm4-firmware", ".lock-%s-%s" % (src_key, flags_key)), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if os.path.exists(out):
             return out
         if not os.path.isdir(tree):
             _copy_tree(src, tree)
         board = os.path.join(tree, "ports", "qemu", "boards", BOARD)
-        shutil.rmtree(board, ignore_errors=True)
-        shutil.copytree(BOARD_DIR, board)
-        # make tracks the board's C sources and headers itself; a new folder only for new flags
-        flags_key = tree_hash(BOARD_DIR, ["mpconfigboard.mk"], hashlib.sha256(src_key.encode())).hexdigest()[:8]
-        build = "build-%s-%s" % (form, flags_key)
+        if tree_hash(board, ["."]).digest() != tree_hash(BOARD_DIR, ["."]).digest():
+            # fresh times, not the checkout's: make then rebuilds what depends on a changed file
+            # even when another checkout's newer copy was built last
+            shutil.rmtree(board, ignore_errors=True)
+            shutil.copytree(BOARD_DIR, board, copy_function=shutil.copy)
         port = os.path.join(tree, "ports", "qemu")
         env = dict(os.environ)
         args = ["make", "-C", port, "BOARD=" + BOARD, "BUILD=" + build, "-j%d" % (jobs or os.cpu_count() or 2)]
