@@ -275,17 +275,42 @@ def model_warnings(y_true, y_pred, labels, collapse=0.9):
     return out
 
 
+def _unbeaten(cnn_mean, baseline_means):
+    """Names of the baselines whose mean accuracy ``cnn_mean`` does not beat by
+    :data:`BEAT_MARGIN`, best first."""
+    ranked = sorted(baseline_means, key=lambda k: -baseline_means[k])
+    return [k for k in ranked if cnn_mean < baseline_means[k] + BEAT_MARGIN]
+
+
 def baseline_verdict(cnn, baselines):
     """One sentence on whether the CNN's cross-validated mean beats the baselines' (by
     :data:`BEAT_MARGIN`); when it does not, it says so plainly and names every baseline it does not
     beat, best first."""
-    ranked = sorted(baselines, key=lambda k: -baselines[k]["cv"]["mean"])
-    unbeaten = [k for k in ranked if cnn["mean"] < baselines[k]["cv"]["mean"] + BEAT_MARGIN]
+    means = {k: b["cv"]["mean"] for k, b in baselines.items()}
+    unbeaten = _unbeaten(cnn["mean"], means)
     if unbeaten:
         return ("**The CNN does not beat the %s baseline%s** (CNN %.3f vs %s, cross-validated): "
                 "prefer the simpler rule, or collect more varied bursts"
                 % (" and the ".join(unbeaten), "s" if len(unbeaten) > 1 else "", cnn["mean"],
-                   ", ".join("%s %.3f" % (k, baselines[k]["cv"]["mean"]) for k in unbeaten)))
-    best = ranked[0]
-    return "The CNN beats every baseline (%.3f vs best baseline %s %.3f)." % (cnn["mean"], best,
-                                                                            baselines[best]["cv"]["mean"])
+                   ", ".join("%s %.3f" % (k, means[k]) for k in unbeaten)))
+    best = max(means, key=means.get)
+    return "The CNN beats every baseline (%.3f vs best baseline %s %.3f)." % (cnn["mean"], best, means[best])
+
+
+def holdout_verdict(cnn_holdout, baselines):
+    """One sentence on the held-out (new-room) sets: the sets where the CNN's mean over the folds
+    does not beat a baseline's (by :data:`BEAT_MARGIN`), each with the best such baseline; None
+    without held-out sets."""
+    if not cnn_holdout:
+        return None
+    lost = []
+    for name, s in cnn_holdout.items():
+        means = {k: b["holdout"][name]["mean"] for k, b in baselines.items()}
+        unbeaten = _unbeaten(s["mean"], means)
+        if unbeaten:
+            lost.append("%s (CNN %.3f vs %s %.3f)" % (name, s["mean"], unbeaten[0], means[unbeaten[0]]))
+    if lost:
+        return ("**In new rooms the CNN does not beat the baselines in %d of %d sets** (by %.2f or "
+                "more): %s; it does not generalize better than the simpler rule there"
+                % (len(lost), len(cnn_holdout), BEAT_MARGIN, "; ".join(lost)))
+    return "In new rooms the CNN beats every baseline in each of the %d sets." % len(cnn_holdout)

@@ -14,7 +14,13 @@ enough sessions), each fold's model converted to int8 and run on TFLM; the same 
 baselines (majority class, hot-pixel count, logistic regression on pixels). Optional ``--holdout``
 sets (e.g. synthetic new rooms) are scored by every fold's model and baseline. Then the final
 model is trained on all data for the median best epoch count of the folds. ``--arch all`` does
-this for every candidate of tools/architectures.py and keeps the best within the MAC budget.
+this for every candidate of tools/architectures.py and keeps the best within the Cortex-M4F
+instruction budget (measured by ``tools/model_cost.py --candidates``).
+
+The time budget covers the whole run: each fit's epochs are capped so that the fits still to
+come (with the conversion and scoring time measured so far) fit in; the final model always gets
+at least its share, so a machine much slower than the first epochs suggested overshoots a little.
+Progress lines carry an ETA.
 
 Output in ``--out`` (``--name`` defaults to heatface): ``<name>.tflite`` (int8 input/output),
 ``<name>.labels.txt``, ``<name>.json`` (labels, t_lo, t_hi, input/output quantization, arena,
@@ -37,162 +43,16 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import numpy as np  # noqa: E402
 
 import architectures  # noqa: E402
-import dataset  # noqa: E402
 import evaluate as ev  # noqa: E402
+import fitting  # noqa: E402
+import model_cost  # noqa: E402
 import tflite_export as tx  # noqa: E402
+import training_data  # noqa: E402
 import train_report  # noqa: E402
 
-ROWS, COLS = 24, 32
 FOLD_ARENA = 128 * 1024  # fold models only predict on the host: no need to find their smallest arena
-MAC_BUDGET = 150_000  # ~3 M Cortex-M4 instructions per inference with native int8 kernels (issue 10)
-
-
-# --------------------------------------------------------------------------- augmentation
-
-def augment(x, rng, shift=(2.0, 3.0), rot_deg=8.0, zoom=0.15, offset=12.0, noise=3.0):
-    """Thermal-safe augmentation of (N, 24, 32) uint8 images -> float32 in gray units.
-
-    Affine shifts, small rotations and zoom (bilinear, edges replicated), a global offset
-    (a warmer or cooler day, in gray levels, clamped like the sensor mapping) and pixel noise.
-    No flips and no colour jitter: left/right asymmetries and the absolute temperature scale
-    can be identity cues.
-    """
-    n = len(x)
-    ang = np.radians(rng.uniform(-rot_deg, rot_deg, n))
-    sc = 1.0 + rng.uniform(-zoom, zoom, n)
-    ty = rng.uniform(-shift[0], shift[0], n)
-    tx_ = rng.uniform(-shift[1], shift[1], n)
-    yy, xx = np.mgrid[0:ROWS, 0:COLS].astype(np.float32)
-    yc, xc = yy - (ROWS - 1) / 2.0, xx - (COLS - 1) / 2.0
-    cos, sin = (np.cos(ang) / sc)[:, None, None], (np.sin(ang) / sc)[:, None, None]
-    sy = np.clip(cos * yc - sin * xc + (ROWS - 1) / 2.0 - ty[:, None, None], 0, ROWS - 1)
-    sx = np.clip(sin * yc + cos * xc + (COLS - 1) / 2.0 - tx_[:, None, None], 0, COLS - 1)
-    y0 = np.minimum(np.floor(sy).astype(np.int64), ROWS - 2)
-    x0 = np.minimum(np.floor(sx).astype(np.int64), COLS - 2)
-    fy, fx = sy - y0, sx - x0
-    flat = x.reshape(n, -1).astype(np.float32)
-    base = y0 * COLS + x0
-
-    def at(idx):
-        return np.take_along_axis(flat, idx.reshape(n, -1), axis=1).reshape(n, ROWS, COLS)
-
-    out = ((1 - fy) * ((1 - fx) * at(base) + fx * at(base + 1))
-           + fy * ((1 - fx) * at(base + COLS) + fx * at(base + COLS + 1)))
-    out += rng.uniform(-offset, offset, (n, 1, 1))
-    out += rng.normal(0.0, noise, out.shape)
-    return np.clip(out, 0.0, 255.0).astype(np.float32)
-
-
-def to_input(gray):
-    """Network input: x = gray8 / 255 with a channel axis."""
-    return (np.asarray(gray, np.float32) / 255.0)[..., None]
-
-
-# --------------------------------------------------------------------------- time budget
-
-class Clock:
-    """Epoch accounting for a predictable run: an epoch cap per fit from the time budget, and an
-    ETA for the progress lines."""
-
-    def __init__(self, budget_s, fits, max_epochs):
-        self.start = time.time()
-        self.budget = budget_s
-        self.fits_left = fits
-        self.max_epochs = max_epochs
-        self.image_epoch_s = None  # measured seconds per training image per epoch
-        self.provisional = True  # the only measurement so far includes building the graph
-
-    def cap(self, n_images):
-        """Epochs this fit may run so that the remaining fits still fit the budget."""
-        if self.image_epoch_s is None:
-            return self.max_epochs
-        left = self.budget - (time.time() - self.start)
-        per_fit = left / max(1, self.fits_left) / (self.image_epoch_s * n_images)
-        return int(max(3, min(self.max_epochs, per_fit)))
-
-    def record(self, n_images, seconds):
-        rate = seconds / max(1, n_images)
-        self.image_epoch_s = rate if self.image_epoch_s is None else 0.7 * self.image_epoch_s + 0.3 * rate
-
-    def eta(self, epochs_left_this_fit, n_images):
-        if self.image_epoch_s is None:
-            return "?"
-        future = (self.fits_left - 1) * self.cap(n_images)
-        s = (epochs_left_this_fit + future) * self.image_epoch_s * n_images
-        return "%dm%02ds" % divmod(int(s), 60)
-
-
-# --------------------------------------------------------------------------- fitting
-
-def fit(arch, data, fit_idx, val_idx, seed, epochs, patience, clock, tag, progress, lr=2e-3,
-        min_epochs=20, batch=32):
-    """Fit one model with fresh augmentation every epoch; early stopping on ``val_idx`` (best
-    weights kept, ties: lower loss) when it is not empty, else exactly the epochs the clock allows.
-    One Keras fit() call per model: per-call overhead would dominate such small epochs.
-    Returns (model, best_epoch)."""
-    import keras
-
-    model = architectures.build(arch, len(data["labels"]))
-    model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    n = len(fit_idx)
-    state = {"cap": min(epochs, clock.cap(n)), "best": None, "score": None, "best_epoch": 0, "waited": 0,
-             "t0": time.time(), "epochs": 0}
-
-    class Augmented(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__()
-            self.rng = np.random.default_rng([seed, 17])
-            self.on_epoch_end()
-
-        def __len__(self):
-            return (n + batch - 1) // batch
-
-        def on_epoch_end(self):
-            order = self.rng.permutation(fit_idx)
-            self.x, self.y = to_input(augment(data["x"][order], self.rng)), data["y"][order]
-
-        def __getitem__(self, i):
-            return self.x[i * batch:(i + 1) * batch], self.y[i * batch:(i + 1) * batch]
-
-    class Watch(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            e = epoch + 1
-            state["epochs"] = e
-            now = time.time()
-            if e == 2 and clock.provisional:  # the first epoch also built the graph: forget it
-                clock.image_epoch_s, clock.provisional = None, False
-            if e > 1 or clock.image_epoch_s is None:
-                clock.record(n, now - state["t0"])
-            state["t0"] = now
-            if e <= 2:
-                state["cap"] = min(epochs, clock.cap(n))
-            line = "%s epoch %3d/%d  loss %.4f  acc %.3f" % (tag, e, state["cap"], logs["loss"], logs["accuracy"])
-            if "val_accuracy" in logs:
-                line += "  val_loss %.4f  val_acc %.3f" % (logs["val_loss"], logs["val_accuracy"])
-                score = (round(logs["val_accuracy"], 4), -logs["val_loss"])
-                if state["score"] is None or score > state["score"]:
-                    state.update(best=self.model.get_weights(), score=score, best_epoch=e, waited=0)
-                else:
-                    state["waited"] += 1
-            else:
-                state["best_epoch"] = e
-            if e % 10 == 0 or e == state["cap"] or e == 1:
-                progress("%s  ETA %s" % (line, clock.eta(state["cap"] - e, n)))
-            if e >= state["cap"]:
-                self.model.stop_training = True
-            elif "val_accuracy" in logs and state["waited"] >= patience and e >= min(min_epochs, state["cap"]):
-                progress("%s early stop at epoch %d (best %d)" % (tag, e, state["best_epoch"]))
-                self.model.stop_training = True
-
-    val = (to_input(data["x"][val_idx]), data["y"][val_idx]) if len(val_idx) else None
-    model.fit(Augmented(), epochs=epochs, validation_data=val, verbose=0, callbacks=[Watch()])
-    if state["epochs"] >= state["cap"] and state["cap"] < epochs:
-        progress("%s stopped at %d epochs by the time budget" % (tag, state["cap"]))
-    clock.fits_left -= 1
-    if state["best"] is not None:
-        model.set_weights(state["best"])
-    return model, state["best_epoch"]
+INSTR_BUDGET = 3_000_000  # Cortex-M4F instructions per inference (issue 10's budget for cm4_infer_instr)
+COST_KEY = "cm4_infer_instr_native"  # what the budget applies to: the kernels make deploy ships
 
 
 def int8_model(model, data, idx, seed):
@@ -212,10 +72,11 @@ def cross_validate(arch, data, folds, holdouts, seed, epochs, patience, clock, p
            "pred": np.zeros(len(data["y"]), int), "holdout": {h[0]: [] for h in holdouts}}
     for k, (tr, te) in enumerate(folds):
         fit_idx, val_idx = ev.inner_split(data["y"], data["groups"], tr, seed + k)
-        model, best_epoch = fit(arch, data, fit_idx, val_idx, seed + k, epochs, patience, clock,
-                                "%s fold %d/%d" % (arch, k + 1, len(folds)), progress, lr)
+        model, best_epoch = fitting.fit(arch, data, fit_idx, val_idx, seed + k, epochs, patience, clock,
+                                        "%s fold %d/%d" % (arch, k + 1, len(folds)), progress, lr)
         res["best_epochs"].append(best_epoch)
-        fpred = np.argmax(model.predict(to_input(data["x"][te]), batch_size=64, verbose=0), axis=1)
+        t_after = time.time()
+        fpred = np.argmax(model.predict(fitting.to_input(data["x"][te]), batch_size=64, verbose=0), axis=1)
         res["fold_float_acc"].append(float(np.mean(fpred == data["y"][te])))
         tfl, arena = int8_model(model, data, tr, seed), FOLD_ARENA
         pred, _ = predict_int8(tfl, arena, data["x"][te])
@@ -226,8 +87,10 @@ def cross_validate(arch, data, folds, holdouts, seed, epochs, patience, clock, p
         for name, hx, hy in holdouts:
             hp, _ = predict_int8(tfl, arena, hx)
             res["holdout"][name].append(float(np.mean(hp == hy)))
-        progress("%s fold %d/%d: int8 accuracy %.3f on %d held-out images (%d bursts)"
-                 % (arch, k + 1, len(folds), res["fold_acc"][-1], len(te), len(set(data["groups"][te]))))
+        clock.after_fit(time.time() - t_after)
+        progress("%s fold %d/%d: int8 accuracy %.3f on %d held-out images (%d bursts); %.0f s so far"
+                 % (arch, k + 1, len(folds), res["fold_acc"][-1], len(te), len(set(data["groups"][te])),
+                    time.time() - clock.start))
     res["cv"] = ev.summary(res["fold_acc"])
     res["cv_float"] = ev.summary(res["fold_float_acc"])
     res["holdout"] = {k: ev.summary(v) for k, v in res["holdout"].items()}
@@ -240,36 +103,59 @@ def _cv_worker(job):
     import keras
     import tensorflow as tf
 
-    arch, data, folds, hold, seed, epochs, patience, budget, lr = job
+    arch, data, folds, hold, seed, epochs, patience, budget, lr, start = job
     tf.get_logger().setLevel("ERROR")
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
-    clock = Clock(budget, len(folds), epochs)
+    clock = fitting.Clock(budget, len(folds), epochs, start)
     return cross_validate(arch, data, folds, hold, seed, epochs, patience, clock,
                           lambda line: print(line, flush=True), lr)
 
 
-def compare(archs, data, folds, hold, seed, epochs, patience, budget, lr):
+def compare(archs, data, folds, hold, seed, epochs, patience, budget, lr, start):
     """Cross-validate every candidate on the same folds, one process each (they run side by side
-    on the available cores; each has the whole budget for its folds)."""
+    on the available cores; each has the whole budget for its folds, counted from ``start``)."""
     import concurrent.futures
     import multiprocessing
 
-    jobs = [(a, data, folds, hold, seed, epochs, patience, budget, lr) for a in archs]
+    jobs = [(a, data, folds, hold, seed, epochs, patience, budget, lr, start) for a in archs]
     with concurrent.futures.ProcessPoolExecutor(len(jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
         return list(pool.map(_cv_worker, jobs))
 
 
 def choose(results):
-    """The candidate to ship: within the MAC budget, the best mean of CV and new-room accuracy;
-    candidates within 0.01 of it: the cheapest."""
+    """The candidate to ship: within the instruction budget (measured on the emulated Cortex-M4F,
+    ``r["cm4"]``), the best mean of CV and new-room accuracy; candidates within 0.01 of it: the
+    cheapest. Nothing within the budget: the same among all."""
+    if len(results) == 1:
+        return results[0]
+
     def score(r):
         parts = [r["cv"]["mean"]] + [h["mean"] for h in r["holdout"].values()]
         return sum(parts) / len(parts)
 
-    pool = [r for r in results if r["macs"] <= MAC_BUDGET] or results
+    pool = [r for r in results if r["cm4"][COST_KEY] <= INSTR_BUDGET] or results
     top = max(score(r) for r in pool)
-    return min((r for r in pool if score(r) >= top - ev.BEAT_MARGIN), key=lambda r: r["macs"])
+    return min((r for r in pool if score(r) >= top - ev.BEAT_MARGIN), key=lambda r: r["cm4"][COST_KEY])
+
+
+def candidate_costs(archs, path=model_cost.CANDIDATES_FILE):
+    """{arch: Cortex-M4F figures} from tools/model_cost.py --candidates, for the architectures
+    whose layers still match (MACs, parameters; measured with 3 classes: more classes only widen
+    the last layer); comparing several without them is an error."""
+    measured = model_cost.load_candidates(path)
+    out = {}
+    for arch in archs:
+        model = architectures.build(arch, model_cost.N_CLASSES)
+        c = measured.get(arch)
+        if c and (c["macs"], c["params"]) == (architectures.count_macs(model), int(model.count_params())):
+            out[arch] = c
+    missing = [a for a in archs if a not in out]
+    if len(archs) > 1 and missing:
+        raise SystemExit("no current Cortex-M4F cost for %s in %s (the architectures changed or are new): "
+                         "run .venv/bin/python tools/model_cost.py --candidates"
+                         % (", ".join(missing), os.path.relpath(path)))
+    return out
 
 
 # --------------------------------------------------------------------------- data
@@ -278,7 +164,7 @@ def load_holdouts(paths, data, block):
     """[(name, x, y)] for each holdout folder, labels mapped onto the training labels."""
     out = []
     for path in paths:
-        h = dataset.load_images([path], block)
+        h = training_data.load_images([path], block)
         if (h["t_lo"], h["t_hi"]) != (data["t_lo"], data["t_hi"]):
             raise SystemExit("%s uses t_lo/t_hi %.1f/%.1f, the training data %.1f/%.1f"
                              % (path, h["t_lo"], h["t_hi"], data["t_lo"], data["t_hi"]))
@@ -302,9 +188,10 @@ def choose_groups(data, k):
 # --------------------------------------------------------------------------- main
 
 def run(data_dir, out_dir, name="heatface", epochs=300, patience=40, seed=1, quick=False, block=10,
-        progress=print, arch=architectures.DEFAULT, folds=None, time_budget=600.0, holdouts=(), lr=2e-3):
+        progress=print, arch=architectures.DEFAULT, folds=None, time_budget=600.0, holdouts=(), lr=2e-3,
+        command=None):
     """Cross-validate, train the final model on all data, export and report; returns the metadata
-    dict written to ``<name>.json``."""
+    dict written to ``<name>.json``. ``command``: how the run was started, for the report."""
     import keras
     import tensorflow as tf
 
@@ -313,7 +200,7 @@ def run(data_dir, out_dir, name="heatface", epochs=300, patience=40, seed=1, qui
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     dirs = [data_dir] if isinstance(data_dir, str) else list(data_dir)
-    data = dataset.load_images(dirs, block)
+    data = training_data.load_images(dirs, block)
     for note in data["notes"]:
         progress("note: " + note)
     data["groups"], findings = ev.merge_duplicates(data["x"], data["y"], data["groups"], data["files"])
@@ -330,17 +217,21 @@ def run(data_dir, out_dir, name="heatface", epochs=300, patience=40, seed=1, qui
         progress("WARNING: " + w)
     hold = load_holdouts(holdouts, data, block)
     archs = list(architectures.CANDIDATES) if arch == "all" else [arch]
+    costs = candidate_costs(archs)
     if quick:
         epochs, patience = min(epochs, 3), 3
     progress("data: %d images, labels %s, %d bursts, t_lo/t_hi %.1f/%.1f; %d-fold CV grouped by %s; "
              "%s; budget %.0f s" % (len(data["y"]), data["labels"], len(set(data["groups"])), data["t_lo"],
                                     data["t_hi"], k, group_kind, ", ".join(archs), time_budget))
     cv_folds = ev.grouped_folds(data["y"], groups, k, seed)
-    clock = Clock(time_budget, k + 1, epochs)
+    clock = fitting.Clock(time_budget, k + 1, epochs, start)
     if len(archs) == 1:
         results = [cross_validate(archs[0], data, cv_folds, hold, seed, epochs, patience, clock, progress, lr)]
     else:
-        results = compare(archs, data, cv_folds, hold, seed, epochs, patience, time_budget * k / (k + 1), lr)
+        results = compare(archs, data, cv_folds, hold, seed, epochs, patience, time_budget * k / (k + 1), lr,
+                          start)
+    for r in results:
+        r["cm4"] = costs.get(r["arch"], {})
     chosen = choose(results)
     baselines = ev.cv_baselines(data["x"], data["y"], cv_folds, hold)
     model_warn = ev.model_warnings(data["y"], chosen["pred"], data["labels"])
@@ -351,13 +242,17 @@ def run(data_dir, out_dir, name="heatface", epochs=300, patience=40, seed=1, qui
         progress("WARNING: " + w)
     verdict = ev.baseline_verdict(chosen["cv"], baselines)
     progress(verdict.replace("**", ""))
+    holdout_verdict = ev.holdout_verdict(chosen["holdout"], baselines)
+    if holdout_verdict:
+        progress(holdout_verdict.replace("**", ""))
 
     final_epochs = max(1, int(np.median(chosen["best_epochs"])))
     clock.fits_left = 1
-    clock.budget = max(clock.budget, time.time() - clock.start + time_budget / (k + 1))
+    # the final model gets at least its share of epochs, its conversion on top
+    clock.budget = max(clock.budget, time.time() - clock.start + time_budget / (k + 1) + clock.overhead_s)
     everything = np.arange(len(data["y"]))
-    model, _ = fit(chosen["arch"], data, everything, np.array([], int), seed, final_epochs, patience,
-                   clock, "%s final" % chosen["arch"], progress, lr)
+    model, _ = fitting.fit(chosen["arch"], data, everything, np.array([], int), seed, final_epochs, patience,
+                           clock, "%s final" % chosen["arch"], progress, lr)
     tfl = int8_model(model, data, everything, seed)
     tx.check_ops(tfl)
     arena_min = tx.measure_arena(tfl)
@@ -374,10 +269,11 @@ def run(data_dir, out_dir, name="heatface", epochs=300, patience=40, seed=1, qui
         "data": ", ".join(dirs), "labels": data["labels"], "y": data["y"], "groups": data["groups"],
         "sessions": data["sessions"], "burst_true": data["burst_true"], "t_lo": data["t_lo"], "t_hi": data["t_hi"],
         "k": k, "group_kind": group_kind, "folds": cv_folds, "warnings": data_warn + model_warn,
-        "verdict": verdict, "results": results, "chosen": chosen, "baselines": baselines,
+        "verdict": verdict, "holdout_verdict": holdout_verdict, "results": results, "chosen": chosen, "baselines": baselines,
         "holdout_sizes": {h[0]: len(h[2]) for h in hold}, "final_holdout": final_hold,
         "meta": meta, "latency_s": latency, "final_epochs": final_epochs, "seed": seed,
-        "budget_s": time_budget, "total_s": time.time() - start, "findings": len(findings)}
+        "budget_s": time_budget, "total_s": time.time() - start, "findings": len(findings),
+        "command": command}
     train_report.write(out_dir, report)
     progress("CV int8 accuracy %.3f +- %.3f over %d folds (%s); model %d bytes, arena %d bytes, %d MACs, "
              "TFLM %.3f ms" % (chosen["cv"]["mean"], chosen["cv"]["std"], k, chosen["arch"], len(tfl),
@@ -402,7 +298,7 @@ def export(out_dir, name, tfl, data, arena_size, arena_min, model, chosen, k, gr
         "input_scale": float(qi["scales"][0]), "input_zero_point": int(qi["zero_points"][0]),
         "output_scale": float(qo["scales"][0]), "output_zero_point": int(qo["zero_points"][0]),
         "arena_size": arena_size, "arena_min_host": arena_min,
-        "input_shape": [1, ROWS, COLS, 1], "input": "gray8 / 255 (heatface.grayscale.to_gray8 with t_lo/t_hi)",
+        "input_shape": [1, fitting.ROWS, fitting.COLS, 1], "input": "gray8 / 255 (heatface.grayscale.to_gray8 with t_lo/t_hi)",
         "arch": chosen["arch"], "ops": tx.model_ops(tfl), "model_bytes": len(tfl),
         "macs": architectures.count_macs(model), "params": int(model.count_params()),
         "cv_int8_accuracy": chosen["cv"]["mean"], "cv_int8_accuracy_std": chosen["cv"]["std"],
@@ -434,9 +330,10 @@ def main(argv=None):
                     help="burst length assumed for files missing from captures.csv (10)")
     ap.add_argument("--quick", action="store_true", help="at most 3 epochs per fit (smoke runs)")
     args = ap.parse_args(argv)
+    command = "python tools/train.py " + " ".join(sys.argv[1:] if argv is None else argv)
     run(args.data or ["data/synth"], args.out, args.name, args.epochs, args.patience, args.seed, args.quick,
         args.block, progress=lambda s: print(s, flush=True), arch=args.arch, folds=args.folds,
-        time_budget=args.time_budget, holdouts=args.holdout)
+        time_budget=args.time_budget, holdouts=args.holdout, command=command)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""tools/dataset.py: stats, a deterministic burst-keeping split, and Edge Impulse export naming.
+"""tools/dataset.py (stats, a deterministic burst-keeping split, Edge Impulse export naming), with
+tools/captures.py (files, captures.csv, bursts) and tools/training_data.py (the arrays for training).
 
 The captures are written by the device's own storage code (heatface.storage) so the manifest
 the tool reads is the one the board writes; the JPEGs are real (Pillow) 32x24 images.
@@ -10,7 +11,9 @@ import shutil
 
 from PIL import Image
 
+import captures
 import dataset
+import training_data
 from heatface.storage import Storage
 
 # label -> burst lengths, in capture order (1 = a single press)
@@ -50,7 +53,7 @@ def test_stats(tmp_path, capsys):
     (tmp_path / "face1.99.jpg").write_bytes(b"not a jpeg")
     (tmp_path / ".tmp-env.40.jpg").write_bytes(b"\xff\xd8")
     (tmp_path / "notes.txt").write_text("x")
-    samples, notes = dataset.load([str(tmp_path)])
+    samples, notes = captures.load([str(tmp_path)])
     st = dataset.label_stats(samples)
     assert st["face0"]["files"] == sum(PLAN["face0"]) and st["face0"]["groups"] == len(PLAN["face0"])
     assert st["face0"]["largest_group"] == 10 and st["face0"]["sizes"] == {"32x24": sum(PLAN["face0"])}
@@ -65,7 +68,7 @@ def test_stats(tmp_path, capsys):
 
 def test_split_keeps_bursts_together_and_is_deterministic(tmp_path):
     truth = _capture(tmp_path / "session1")
-    samples, _ = dataset.load([str(tmp_path / "session1")])
+    samples, _ = captures.load([str(tmp_path / "session1")])
     assignment = dataset.split(samples)
     assert len(assignment) == len(truth)
     by_burst = {}
@@ -81,7 +84,7 @@ def test_split_keeps_bursts_together_and_is_deterministic(tmp_path):
     # Same files elsewhere (another machine's path, files listed in another order): same split.
     other = tmp_path / "elsewhere" / "session1"
     shutil.copytree(tmp_path / "session1", other)
-    samples2, _ = dataset.load([str(other)])
+    samples2, _ = captures.load([str(other)])
     samples2.reverse()
     assignment2 = dataset.split(samples2)
     assert {k[1]: v for k, v in assignment.items()} == {k[1]: v for k, v in assignment2.items()}
@@ -92,7 +95,7 @@ def test_split_file_round_trip(tmp_path):
     _capture(tmp_path / "cards")
     split_csv = tmp_path / "split.csv"
     assert dataset.main(["split", str(tmp_path / "cards"), "--out", str(split_csv)]) == 0
-    samples, _ = dataset.load([str(tmp_path / "cards")])
+    samples, _ = captures.load([str(tmp_path / "cards")])
     assert dataset.read_split(str(split_csv)) == dataset.split(samples)
     header = split_csv.read_text().splitlines()[0]
     assert header == "source,name,label,group,split"
@@ -101,7 +104,7 @@ def test_split_file_round_trip(tmp_path):
 def test_fallback_without_manifest_groups_blocks(tmp_path):
     _capture(tmp_path)
     os.remove(tmp_path / "captures.csv")
-    samples, notes = dataset.load([str(tmp_path)], block=10)
+    samples, notes = captures.load([str(tmp_path)], block=10)
     assert any("no captures.csv" in n for n in notes)
     assignment = dataset.split(samples)
     blocks = {}
@@ -116,7 +119,7 @@ def test_partial_manifest_line_and_unlisted_file(tmp_path):
     with open(tmp_path / "captures.csv", "a") as f:
         f.write("env.40.jpg,env,40,4")  # crash mid-line
     (tmp_path / "env.40.jpg").write_bytes(_jpeg(3))
-    samples, notes = dataset.load([str(tmp_path)])
+    samples, notes = captures.load([str(tmp_path)])
     env40 = [s for s in samples if s.name == "env.40.jpg"][0]
     assert env40.group[2:] == ("block", 4)
     assert any("1 files missing" in n for n in notes)
@@ -189,7 +192,7 @@ def test_board_captures_cross_validate_burst_true_and_duplicates_are_found(tmp_p
     truth = _board_folder(tmp_path)
     shutil.copyfile(tmp_path / "face0.3.jpg", tmp_path / "face0.3 - Copy.jpg")  # Windows Explorer copy
     shutil.copyfile(tmp_path / "env.12.jpg", tmp_path / "env.900.jpg")  # renamed copy, not in the manifest
-    data = dataset.load_images([str(tmp_path)])
+    data = training_data.load_images([str(tmp_path)])
     assert data["burst_true"] is False  # the copies are not in captures.csv
     groups, findings = ev.merge_duplicates(data["x"], data["y"], data["groups"], data["files"])
     pairs = {tuple(sorted(os.path.basename(p) for p in f[1:3])) for f in findings}
@@ -217,12 +220,12 @@ def test_manifest_any_encoding_extra_columns_and_reboots(tmp_path):
     lines = ["name,label,n,burst,ta,ms,extra", "jörg.0.jpg,jörg,0,0,24.50,9000,x",
              "jörg.1.jpg,jörg,1,0,24.50,9500,y", "jörg.2.jpg,jörg,2,2,21.00,300,z", "jörg.3.jpg,jö"]
     (tmp_path / "captures.csv").write_bytes("\r\n".join(lines).encode("cp1252"))
-    rows = dataset.read_manifest(str(tmp_path / "captures.csv"))
+    rows = captures.read_manifest(str(tmp_path / "captures.csv"))
     assert sorted(rows) == ["jörg.0.jpg", "jörg.1.jpg", "jörg.2.jpg"]
     assert rows["jörg.1.jpg"] == {"burst": 0, "ta": 24.5, "ms": 9500, "boot": 0}
     assert rows["jörg.2.jpg"]["boot"] == 1  # the ms clock went back: the board restarted
     (tmp_path / "captures.csv").write_bytes(("\ufeff" + "\n".join(lines[:3])).encode("utf-8"))
-    assert sorted(dataset.read_manifest(str(tmp_path / "captures.csv"))) == ["jörg.0.jpg", "jörg.1.jpg"]
+    assert sorted(captures.read_manifest(str(tmp_path / "captures.csv"))) == ["jörg.0.jpg", "jörg.1.jpg"]
     (tmp_path / "captures.csv").write_bytes(b"\xff\xfe\x00garbage\x81\x8d,\n")
-    assert dataset.read_manifest(str(tmp_path / "captures.csv")) == {}
+    assert captures.read_manifest(str(tmp_path / "captures.csv")) == {}
     assert dataset.main(["stats", str(tmp_path)]) == 1  # no images: says so, no traceback

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import dataset
+import captures
 import make_faces as mf
 from heatface.grayscale import to_gray8
 from heatface.storage import MANIFEST_HEADER
@@ -38,7 +38,7 @@ def test_files_manifest_and_comments(small_set):
     ms = [int(r["ms"]) for r in rows]
     assert ms == sorted(ms)  # one boot: the clock only goes forward
     # the host reads it as it reads a card's: every file in its burst
-    bursts = dataset.read_manifest(os.path.join(small_set, "captures.csv"))
+    bursts = captures.read_manifest(os.path.join(small_set, "captures.csv"))
     assert {n: b["burst"] for n, b in bursts.items()} == {r["name"]: int(r["burst"]) for r in rows}
     with Image.open(os.path.join(small_set, "face0.5.jpg")) as im:
         assert im.size == (32, 24) and im.mode == "L"
