@@ -404,3 +404,26 @@ def test_model_cost_update_report_replaces_the_cm4_rows(tmp_path):
     assert rows[3:8] == ["| cm4_form | default |", "| cm4_infer_instr_portable | 4635000 |",
                          "| cm4_infer_instr_native | 404500 |", "| native_error | x |",
                          "| accuracy on new room far | 0.7 |"]
+
+
+def test_candidates_section_plots_accuracy_against_measured_instructions(tmp_path):
+    """The comparison of --arch all: a row per candidate with its measured native and portable
+    instructions, the chosen one marked, and cost.png drawn on the instruction axis."""
+    import train_report
+
+    costs = train.candidate_costs(["s2", "w4"])
+
+    def res(arch, cv):
+        s = {"mean": cv, "std": 0.01, "min": cv - 0.01, "max": cv + 0.01}
+        return {"arch": arch, "macs": costs[arch]["macs"], "cv": s, "holdout": {"far": s}, "best_epochs": [5, 6],
+                "cm4": costs[arch]}
+
+    results = [res("s2", 0.8), res("w4", 0.7)]
+    r = {"results": results, "chosen": train.choose(results), "holdout_sizes": {"far": 30}}
+    lines = train_report._candidates_section(r, str(tmp_path))
+    assert r["chosen"]["arch"] == "s2"
+    row = "| s2 (chosen) | %d | %d | %d | 0.800 ± 0.010 (0.790–0.810) | 0.800 ± 0.010 | 5,6 |" % (
+        costs["s2"]["macs"], costs["s2"]["cm4_infer_instr_native"], costs["s2"]["cm4_infer_instr_portable"])
+    assert row in lines
+    assert any(l.startswith("| w4 | ") for l in lines)
+    assert Image.open(str(tmp_path / "cost.png")).size == (560, 360)
