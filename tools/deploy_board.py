@@ -14,7 +14,7 @@ rest stays in the stage for the filesystem (/rom/lib comes before /lib on sys.pa
 ``send``:
 
 1. One ``mpremote exec`` lists the board's files with their SHA-256 (``/lib/heatface``,
-   ``/lib/heatface_nn_*``, ``/models``, ``/boot.py``, ``/main.py``) and deletes the temporary files a
+   ``/lib/heatface_nn_*``, ``/lib/heatface_pixels.mpy``, ``/models``, ``/boot.py``, ``/main.py``) and deletes the temporary files a
    killed deploy left behind.
 2. ``--romfs``: the image is written to ROMFS partition 0 (``mpremote romfs deploy``) unless the
    partition already holds it. A cut write is detected by its hash and redone on the next run.
@@ -66,7 +66,8 @@ def _w(d):
         return
     for e in ents:
         p = d + '/' + e[0]
-        if d == '/lib' and not (e[0] == 'heatface' or e[0].startswith('heatface_nn_')):
+        if d == '/lib' and not (e[0] == 'heatface' or e[0].startswith('heatface_nn_')
+                                or e[0] == 'heatface_pixels.mpy'):
             continue
         if e[1] == 0x4000:
             _w(p)
@@ -175,7 +176,7 @@ def staged_files(stage):
 def prunable(path):
     """Whether a board file not in the stage is heatface's to remove: its package and native
     modules only (never the user's other /lib files, models or captures)."""
-    return path.startswith(("/lib/heatface/", "/lib/heatface_nn_"))
+    return path.startswith(("/lib/heatface/", "/lib/heatface_nn_")) or path == "/lib/heatface_pixels.mpy"
 
 
 def deploy(board, stage, romfs=None, send_dir="out/deploy-send"):

@@ -61,7 +61,8 @@ def mpremote(port, *args, timeout=60):
 
 
 def deployed_files():
-    """Repository path -> board path of every file `make deploy` (MPY=0) must put on the board."""
+    """Repository path -> board path of every file `make deploy DEPLOY_FORM=py ARCH=x64` must put on
+    the board (besides heatface_nn_x64.mpy, which is checked apart: it is built in the cache)."""
     files = {}
     for rel in package_json.library_files():
         files["lib/" + rel] = "lib/" + rel
@@ -70,6 +71,9 @@ def deployed_files():
         files["models/" + name] = "models/" + name
     files["boot.py"] = "boot.py"
     files["main.py"] = "main.py"
+    # the native pixel kernels for the end-to-end test's ARCH (x64, the virtual board's), built by
+    # tools/pixels_natmod.mk
+    files["out/natmod/x64/heatface_pixels.mpy"] = "lib/heatface_pixels.mpy"
     return files
 
 
@@ -203,7 +207,8 @@ def test_deploy_killed_mid_copy_keeps_the_previous_version_and_the_next_run_comp
         # the board's files are the previous deploy's, untouched, and the app runs
         for f, digest in before.items():
             assert sha256(os.path.join(board.root, f)) == digest, f
-        assert not any(f.endswith(".mpy") and not f.startswith("lib/heatface_nn_") for f in after), after
+        assert not any(f.endswith(".mpy") and not f.startswith(("lib/heatface_nn_", "lib/heatface_pixels"))
+                       for f in after), after
         assert len(run_capture_session(board)) == 6
         # the next deploy cleans up and completes
         out = make(tmp_path, "deploy", "PORT=" + board.port, "MIP=0", "MPY=1", "ARCH=x64")
@@ -235,7 +240,7 @@ def test_deploy_stage_keeps_machine_code_out_of_mpy_files_for_xtensawin(tmp_path
                 header = f.read(4)
             assert header[:2] == b"M\x06" and header[2] == 0, (rel, header)  # no arch: bytecode only
     assert with_native >= 5
-    assert not any(f.startswith("heatface_nn_") for f in sent)  # no native kernels for xtensawin
+    assert not any(f.startswith(("heatface_nn_", "heatface_pixels")) for f in sent)  # none for xtensawin
 
 
 def test_deploy_stage_romfs_fits_the_partition_and_puts_the_model_in_it(tmp_path):
@@ -246,6 +251,7 @@ def test_deploy_stage_romfs_fits_the_partition_and_puts_the_model_in_it(tmp_path
     fs = _board_files(os.path.join(ROOT, "out", "deploy"))
     assert "models/heatface.tflite" in rom and "models/heatface.tflite" not in fs
     assert "lib/heatface_nn_armv7emsp.mpy" in fs  # machine code is copied to RAM from anywhere
+    assert "lib/heatface_pixels.mpy" in fs and "lib/heatface_pixels.mpy" not in rom
     assert "boot.py" in fs and "main.py" in fs
     # the package goes whole to one place (MicroPython finds a package's modules in one folder):
     # on the Wio Terminal's 64 KB partition it does not fit beside the model
