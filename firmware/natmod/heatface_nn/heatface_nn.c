@@ -197,19 +197,18 @@ static mp_obj_t pool(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(pool_obj, 4, 4, pool);
 
-// fc(inp, wts, bias, out, mult, shift, p): FULLY_CONNECTED with one (per-tensor) multiplier.
+// fc(inp, wts, bias, out, mult, shift, p): FULLY_CONNECTED, per-tensor (one multiplier) or
+// per-channel (p[F_PER_CH] = 1: n multipliers and shifts).
 static mp_obj_t fc(size_t n_args, const mp_obj_t *args) {
     const int32_t *p = params(args[6], P_FC_N);
     size_t k = p[F_K], n = p[F_N];
-    if (p[F_PER_CH]) {
-        mp_raise_ValueError(MP_ERROR_TEXT("per-channel FULLY_CONNECTED is not built in"));
-    }
+    size_t nq = p[F_PER_CH] ? n : 1;
     const int8_t *inp = buffer(args[0], k, MP_BUFFER_READ);
     const int8_t *wts = buffer(args[1], k * n, MP_BUFFER_READ);
     const int32_t *bias = bias_of(args[2], n);
     int8_t *outp = buffer(args[3], n, MP_BUFFER_WRITE);
-    const int32_t *mult = params(args[4], 1);
-    const int32_t *shift = params(args[5], 1);
+    const int32_t *mult = params(args[4], nq);
+    const int32_t *shift = params(args[5], nq);
     cmsis_nn_context ctx = { NULL, 0 };
     cmsis_nn_fc_params fp;
     fp.input_offset = p[F_IN_OFF];
@@ -219,8 +218,14 @@ static mp_obj_t fc(size_t n_args, const mp_obj_t *args) {
     fp.activation.max = p[F_HI];
     cmsis_nn_dims in = { 1, 1, 1, (int32_t)k }, flt = { (int32_t)k, 1, 1, (int32_t)n };
     cmsis_nn_dims bias_dims = { 1, 1, 1, (int32_t)n }, out = { 1, 1, 1, (int32_t)n };
-    cmsis_nn_per_tensor_quant_params q = { mult[0], shift[0] };
-    check(arm_fully_connected_s8(&ctx, &fp, &q, &in, inp, &flt, wts, &bias_dims, bias, &out, outp));
+    if (p[F_PER_CH]) {
+        cmsis_nn_per_channel_quant_params q = { (int32_t *)mult, (int32_t *)shift };
+        check(arm_fully_connected_per_channel_s8(&ctx, &fp, &q, &in, inp, &flt, wts, &bias_dims, bias,
+                                                 &out, outp));
+    } else {
+        cmsis_nn_per_tensor_quant_params q = { mult[0], shift[0] };
+        check(arm_fully_connected_s8(&ctx, &fp, &q, &in, inp, &flt, wts, &bias_dims, bias, &out, outp));
+    }
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(fc_obj, 7, 7, fc);
@@ -228,7 +233,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(fc_obj, 7, 7, fc);
 mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
     MP_DYNRUNTIME_INIT_ENTRY
 
-    mp_store_global(MP_QSTR_ABI, MP_OBJ_NEW_SMALL_INT(1));
+    mp_store_global(MP_QSTR_ABI, MP_OBJ_NEW_SMALL_INT(2));
     mp_store_global(MP_QSTR_aligned, MP_OBJ_FROM_PTR(&aligned_obj));
     mp_store_global(MP_QSTR_scratch_size, MP_OBJ_FROM_PTR(&scratch_size_obj));
     mp_store_global(MP_QSTR_conv, MP_OBJ_FROM_PTR(&conv_obj));
