@@ -243,6 +243,12 @@ def test_deploy_stage_keeps_machine_code_out_of_mpy_files_for_xtensawin(tmp_path
     assert not any(f.startswith(("heatface_nn_", "heatface_pixels")) for f in sent)  # none for xtensawin
 
 
+def _forwarded(rel):
+    """The file a module (``heatface/x.py``) that stays on the filesystem has there
+    (tools/deploy_board.py)."""
+    return "lib/heatface_fs/" + rel[len("heatface/"):-3].replace("/", "__") + ".mpy"
+
+
 def test_deploy_stage_romfs_fits_the_partition_and_puts_the_model_in_it(tmp_path):
     make(tmp_path, "deploy-stage")  # the defaults: DEPLOY_FORM=romfs, ARCH=armv7emsp
     image = os.path.join(ROOT, "out", "deploy.romfs")
@@ -253,17 +259,59 @@ def test_deploy_stage_romfs_fits_the_partition_and_puts_the_model_in_it(tmp_path
     assert "lib/heatface_nn_armv7emsp.mpy" in fs  # machine code is copied to RAM from anywhere
     assert "lib/heatface_pixels.mpy" in fs and "lib/heatface_pixels.mpy" not in rom
     assert "boot.py" in fs and "main.py" in fs
-    # the package goes whole to one place (MicroPython finds a package's modules in one folder):
-    # on the Wio Terminal's 64 KB partition it does not fit beside the model
-    mpys = ["lib/" + rel[:-3] + ".mpy" for rel in package_json.library_files()]
-    assert all(m in fs for m in mpys) or all(m in rom for m in mpys)
-    assert not any(m in rom for m in mpys) or not any(m in fs for m in mpys)
+    # the package is in ROMFS; each module either whole there (the bytes `make mpy` made) or as a
+    # forwarding stub there and the module in /lib/heatface_fs; what infer mode imports is in ROMFS
+    assert "lib/heatface/__init__.mpy" in rom and "lib/heatface/_forward.mpy" in rom
+    in_rom = []
+    for rel in package_json.library_files():
+        mpy = "lib/" + rel[:-3] + ".mpy"
+        assert mpy in rom, mpy
+        assert not any(f.startswith("lib/heatface/") for f in fs)
+        built = os.path.join(ROOT, "out", "mpy", "armv7emsp", mpy)
+        if sha256(os.path.join(ROOT, "out", "deploy-rom", mpy)) == sha256(built):
+            in_rom.append(rel)
+            assert _forwarded(rel) not in fs, rel
+        else:
+            assert sha256(os.path.join(ROOT, "out", "deploy", _forwarded(rel))) == sha256(built), rel
+    for name in ("tflite", "tflite_fb", "tflite_quant", "classifier", "app", "modes", "render", "storage"):
+        assert "heatface/%s.py" % name in in_rom, name
     # the image is what MicroPython's VfsRom reads: the unix port mounts it and lists the model
     out = subprocess.run([os.path.join(BIN, "micropython"), "-c",
                           "import vfs; vfs.mount(vfs.VfsRom(open(%r, 'rb').read()), '/rom'); "
                           "import os; print(os.stat('/rom/models/heatface.tflite')[6])" % image],
                          capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == [str(os.path.getsize(os.path.join(ROOT, "models", "heatface.tflite")))], out
+
+
+# Runs on the unix port: ROMFS at /rom before the stage's /lib, as on a board; imports a module
+# that is in ROMFS and one that is forwarded, and checks both are the modules themselves.
+_FORWARD_CHECK = """
+import sys, vfs
+vfs.mount(vfs.VfsRom(open(%(image)r, 'rb').read()), '/rom')
+sys.path[:0] = ['/rom/lib', %(lib)r]
+from heatface.jpeg import encode_gray
+import heatface.jpeg
+import heatface.grayscale as g
+print(heatface.__file__, g.__file__, sys.modules['heatface.jpeg'].__file__)
+print(heatface.jpeg.encode_gray is encode_gray is sys.modules['heatface.jpeg'].encode_gray)
+print(list(g.to_gray8([0.0, 29.5, 99.0])), len(encode_gray(bytes(768), 32, 24)) > 100)
+"""
+
+
+def test_deploy_stage_romfs_forwards_the_modules_that_do_not_fit(tmp_path):
+    # x64 bytecode loads on the unix port; a small partition forces forwarding
+    make(tmp_path, "deploy-stage", "ARCH=x64", "ROMFS_BYTES=40000", "ROMFS_FIRST=grayscale")
+    image = os.path.join(ROOT, "out", "deploy.romfs")
+    assert os.path.getsize(image) <= 40000
+    lib = os.path.join(ROOT, "out", "deploy", "lib")
+    fs = _board_files(lib)
+    assert "heatface_fs/jpeg.mpy" in fs and "heatface_fs/grayscale.mpy" not in fs, fs
+    out = subprocess.run([os.path.join(BIN, "micropython"), "-c", _FORWARD_CHECK % {"image": image, "lib": lib}],
+                         capture_output=True, text=True, timeout=60, cwd=str(tmp_path))
+    lines = out.stdout.split("\n")
+    assert lines[0].split() == ["/rom/lib/heatface/__init__.mpy", "/rom/lib/heatface/grayscale.mpy",
+                                lib + "/heatface_fs/jpeg.mpy"], out
+    assert lines[1:3] == ["True", "[0, 128, 255] True"], out
 
 
 def test_mip_installs_the_package_json(tmp_path):
