@@ -5,19 +5,24 @@ never leaves it half-updated: the step ``make deploy`` runs.
     python tools/deploy_board.py romfs --stage out/deploy --rom out/deploy-rom --image IMG --bytes N
 
 ``romfs`` (at stage time, DEPLOY_FORM=romfs) moves what fits of the staged files into a ROMFS
-image of at most N bytes: the model files (read in place: no heap), then the whole ``heatface``
-package (bytecode runs in place) if it fits too. A package cannot be split between ROMFS and the
-filesystem (MicroPython looks for a package's modules in one folder), and heatface's is larger
-than the Wio Terminal's 64 KB partition, so there it stays on the filesystem as .mpy files. The
-rest stays in the stage for the filesystem (/rom/lib comes before /lib on sys.path).
+image of at most N bytes (:func:`split_romfs`): the model files (read in place: no heap), then
+the ``heatface`` package (bytecode and strings run in place) module by module, in the order
+``--first`` gives (tools/deploy.mk's ROMFS_FIRST), while they fit. MicroPython looks for a
+package's modules in one folder (its ``__path__``), so a module that does not fit gets a small
+forwarding stub in ROMFS and goes to ``/lib/heatface_fs`` under a flat name; the stub imports it
+from there and hands over its names (and ``sys.modules`` the module itself). The Wio Terminal's
+64 KB partition holds the model and most of the package this way (/rom/lib comes before /lib on
+sys.path); the rest stays in the stage for the filesystem.
 
 ``send``:
 
 1. One ``mpremote exec`` lists the board's files with their SHA-256 (``/lib/heatface``,
-   ``/lib/heatface_nn_*``, ``/lib/heatface_pixels.mpy``, ``/models``, ``/boot.py``, ``/main.py``) and deletes the temporary files a
-   killed deploy left behind.
+   ``/lib/heatface_fs``, ``/lib/heatface_nn_*``, ``/lib/heatface_pixels.mpy``, ``/models``,
+   ``/boot.py``, ``/main.py``) and deletes the temporary files a killed deploy left behind.
 2. ``--romfs``: the image is written to ROMFS partition 0 (``mpremote romfs deploy``) unless the
    partition already holds it. A cut write is detected by its hash and redone on the next run.
+   Without ``--romfs``, a partition holding heatface (from an earlier ROMFS deploy) is emptied:
+   it would shadow the package in /lib.
 3. Every staged file whose hash differs is sent under a temporary name (``<name>.hfnew``); the
    board's files are untouched, so killing the copy at any point leaves the previous version.
 4. One short ``mpremote exec`` checks every temporary file's hash, then renames them all into
@@ -66,8 +71,8 @@ def _w(d):
         return
     for e in ents:
         p = d + '/' + e[0]
-        if d == '/lib' and not (e[0] == 'heatface' or e[0].startswith('heatface_nn_')
-                                or e[0] == 'heatface_pixels.mpy'):
+        if d == '/lib' and not (e[0] in ('heatface', 'heatface_fs', 'heatface_pixels.mpy')
+                                or e[0].startswith('heatface_nn_')):
             continue
         if e[1] == 0x4000:
             _w(p)
@@ -93,6 +98,11 @@ try:
     print('R', len(_r))
 except Exception:
     print('R', -1)
+try:
+    os.stat('/rom/lib/heatface')
+    print('RP')
+except OSError:
+    pass
 """
 
 # Runs on the board: verify the temporary files, rename them into place, prune.
@@ -176,21 +186,34 @@ def staged_files(stage):
 def prunable(path):
     """Whether a board file not in the stage is heatface's to remove: its package and native
     modules only (never the user's other /lib files, models or captures)."""
-    return path.startswith(("/lib/heatface/", "/lib/heatface_nn_")) or path == "/lib/heatface_pixels.mpy"
+    return (path.startswith(("/lib/heatface/", "/lib/heatface_fs/", "/lib/heatface_nn_"))
+            or path == "/lib/heatface_pixels.mpy")
 
 
 def deploy(board, stage, romfs=None, send_dir="out/deploy-send"):
     state = board.exec(_STATE % {"tmp": TMP_SUFFIX, "root": ROOT_FILES})
     on_board = {}
     rom_size = -1
+    rom_package = False
     for line in state.splitlines():
         parts = line.split()
         if len(parts) == 3 and parts[0] == "H":
             on_board[parts[1]] = parts[2]
         elif len(parts) == 2 and parts[0] == "R":
             rom_size = int(parts[1])
+        elif parts == ["RP"]:
+            rom_package = True
     if romfs:
         deploy_romfs(board, romfs, rom_size)
+    elif rom_package:
+        # a ROMFS deploy's package would shadow the one in /lib (/rom/lib comes first on sys.path)
+        empty = os.path.join(os.path.dirname(send_dir) or ".", "deploy-empty.romfs")
+        os.makedirs(os.path.join(send_dir, "empty-rom"), exist_ok=True)
+        with open(empty, "wb") as f:
+            f.write(romfs_image(os.path.join(send_dir, "empty-rom")))
+        shutil.rmtree(os.path.join(send_dir, "empty-rom"))
+        sys.stdout.write(board.run("romfs", "deploy", empty))
+        print("deploy: emptied the ROMFS partition (it held heatface, which would shadow /lib)")
     files = staged_files(stage)
     new = []
     shutil.rmtree(send_dir, ignore_errors=True)
