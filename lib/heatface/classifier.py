@@ -90,6 +90,7 @@ class _PureBackend:
         from heatface.tflite import Interpreter
 
         self.it = Interpreter(model, parsed=parsed)
+        self.kernels = self.it.kernels
 
     def run(self, gray8, lut, out):
         lut_map(gray8, lut, self.it.input, INPUT_SIZE)
@@ -107,6 +108,7 @@ ARENA_MARGIN = 4096
 
 class _MicroliteBackend:
     name = "microlite"
+    kernels = "microlite"
 
     def __init__(self, model, arena_size, parsed):
         import microlite
@@ -202,6 +204,7 @@ class Classifier:
         cls = _pick_backend(backend)
         self._backend = cls(model, int(meta.get("arena_size", 16384)), parsed)
         self.backend = self._backend.name
+        self.kernels = self._backend.kernels  # pure: "native" or "viper" (heatface.tflite)
 
     @classmethod
     def load(cls, model_path, backend=None):

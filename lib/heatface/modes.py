@@ -170,7 +170,9 @@ class InferMode(LiveMode):
 
     def __init__(self, model_path, backend=None):
         from heatface.smoothing import Smoother
+        from heatface.tflite_native import load
 
+        load()  # the native kernels' machine code wants one large block: taken before frames fragment the heap
         self.model_path = model_path
         self.backend = backend
         self.classifier = None

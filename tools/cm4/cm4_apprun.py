@@ -75,6 +75,7 @@ def run(mode, frames=100, warmup=1, measure_heap=True, checksum=True, settings=N
             result["errors"].append(m.error)
         if mode == "infer":
             result["classifier"] = m.classifier is not None
+            result["kernels"] = getattr(m.classifier, "kernels", None)
             result["result"] = m.result
         if mode == "collect":
             result["captures"] = sum(m.storage.counts.values()) if m.storage.ready else 0

@@ -6,6 +6,10 @@
 #include "py/dynruntime.h"
 
 #include "arm_nnfunctions.h"
+// MicroPython's MIN/MAX (py/misc.h) and CMSIS-NN's are the same macros; CMSIS-NN redefines them
+#undef MAX
+#undef MIN
+#include "arm_nnsupportfunctions.h"
 
 // CMSIS-NN calls memcpy/memset; a native module has no libc, so route them to the firmware's.
 void *memcpy(void *dst, const void *src, size_t n) {
@@ -219,9 +223,18 @@ static mp_obj_t fc(size_t n_args, const mp_obj_t *args) {
     cmsis_nn_dims in = { 1, 1, 1, (int32_t)k }, flt = { (int32_t)k, 1, 1, (int32_t)n };
     cmsis_nn_dims bias_dims = { 1, 1, 1, (int32_t)n }, out = { 1, 1, 1, (int32_t)n };
     if (p[F_PER_CH]) {
-        cmsis_nn_per_channel_quant_params q = { (int32_t *)mult, (int32_t *)shift };
-        check(arm_fully_connected_per_channel_s8(&ctx, &fp, &q, &in, inp, &flt, wts, &bias_dims, bias,
-                                                 &out, outp));
+        // CMSIS-NN's per-channel kernel is unrolled (1.5 KB more machine code in RAM) for a layer
+        // of a few outputs: the same sums and arm_nn_requantize, one output at a time
+        for (size_t o = 0; o < n; o++) {
+            const int8_t *w = wts + o * k;
+            int32_t acc = bias ? bias[o] : 0;
+            for (size_t i = 0; i < k; i++) {
+                acc += ((int32_t)inp[i] + fp.input_offset) * w[i];
+            }
+            acc = arm_nn_requantize(acc, mult[o], shift[o]) + fp.output_offset;
+            acc = acc < fp.activation.min ? fp.activation.min : acc;
+            outp[o] = (int8_t)(acc > fp.activation.max ? fp.activation.max : acc);
+        }
     } else {
         cmsis_nn_per_tensor_quant_params q = { mult[0], shift[0] };
         check(arm_fully_connected_s8(&ctx, &fp, &q, &in, inp, &flt, wts, &bias_dims, bias, &out, outp));
