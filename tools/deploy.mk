@@ -27,7 +27,7 @@
 # MIP    1 (default): also `mpremote mip install $(MIP_PACKAGES)` (needs internet); MIP=0 skips it.
 # Copying is interruption-safe: tools/deploy_board.py sends changed files under temporary names
 # and renames them into place in one step on the board; a killed deploy leaves the previous version.
-# The native pixel kernels for ARCH (tools/pixels_natmod.mk: armv7emsp, x64) go as
+# The native pixel kernels for ARCH (tools/natmod.mk: armv7emsp, x64) go as
 #        /lib/heatface_pixels.mpy in every form (machine code is copied into RAM from anywhere, so
 #        never into ROMFS); other firmware ignores the file.
 
@@ -67,7 +67,7 @@ STAGE        := out/deploy
 .PHONY: deploy deploy-stage run pull repl mpy package-json
 
 deploy-stage: $(if $(filter $(NATMOD_ARCHS),$(ARCH)),$(NATMOD_SRCS)) \
-  $(if $(filter $(PIXELS_VARIANTS),$(ARCH)),$(call pixels_mpy,$(ARCH)))
+  $(if $(filter $(PIXELS_VARIANTS),$(ARCH)),out/natmod/$(ARCH)/heatface_pixels.mpy)
 	@case "$(DEPLOY_FORM)" in py|mpy|romfs|frozen) ;; \
 	  *) echo "deploy: DEPLOY_FORM=$(DEPLOY_FORM) is not one of py, mpy, romfs, frozen" >&2; exit 1;; esac
 	@rm -rf $(STAGE) $(STAGE)-rom $(STAGE).romfs && mkdir -p $(STAGE)/lib
@@ -84,7 +84,7 @@ else ifeq ($(DEPLOY_FORM),py)
 	@for f in $(LIB_PY); do mkdir -p $(STAGE)/$$(dirname $$f) && cp $$f $(STAGE)/$$f || exit 1; done
 endif
 ifneq ($(filter $(ARCH),$(PIXELS_VARIANTS)),)
-	@cp $(call pixels_mpy,$(ARCH)) $(STAGE)/lib/
+	@cp out/natmod/$(ARCH)/heatface_pixels.mpy $(STAGE)/lib/
 endif
 ifneq ($(filter $(NATMOD_ARCHS),$(ARCH)),)
 	@nm=$$($(NATMOD_ENV) tools/build_natmod.sh heatface_nn $(ARCH)) && cp "$$nm" $(STAGE)/lib/

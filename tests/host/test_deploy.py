@@ -72,7 +72,7 @@ def deployed_files():
     files["boot.py"] = "boot.py"
     files["main.py"] = "main.py"
     # the native pixel kernels for the end-to-end test's ARCH (x64, the virtual board's), built by
-    # tools/pixels_natmod.mk
+    # tools/natmod.mk
     files["out/natmod/x64/heatface_pixels.mpy"] = "lib/heatface_pixels.mpy"
     return files
 
