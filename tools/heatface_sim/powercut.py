@@ -34,7 +34,6 @@ from heatface_sim.sdcard import ImageBlockDevice, PowerCut  # noqa: E402
 
 MOUNT = "/pc"
 LABELS = ("face0", "face1", "env")
-FSCK_OUT = "/tmp/heatface-powercut-fsck.txt"
 
 
 def capture_bytes(i):
@@ -53,8 +52,9 @@ def label_of(i):
 
 def fsck(image):
     """``fsck.vfat -n`` on the image: (exit status, findings other than the banner lines)."""
-    status = os.system("fsck.vfat -n %s > %s 2>&1" % (image, FSCK_OUT))
-    with open(FSCK_OUT) as f:
+    out = image + ".fsck.txt"  # beside the image: runs in parallel never share it
+    status = os.system("fsck.vfat -n %s > %s 2>&1" % (image, out))
+    with open(out) as f:
         lines = f.read().split("\n")
     findings = []
     for line in lines:
