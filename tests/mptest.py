@@ -75,3 +75,4 @@ def scratch_path(name):
     except OSError:
         pass
     return "out/" + name
+

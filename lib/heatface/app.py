@@ -40,11 +40,14 @@ class App:
     """The application: give it a board object (see heatface.boards) and a config dict."""
 
     def __init__(self, board, config, modes=None, clock=None):
+        """``config``: as :func:`heatface.config.load_config` returns it (checked); keys it
+        lacks take their defaults."""
         from heatface.buttons import Buttons
+        from heatface.config import with_defaults
         from heatface.modes import default_modes
 
         self.board = board
-        self.config = config
+        self.config = config = with_defaults(config)
         # a board may keep its own time (the simulator's is virtual, for repeatable sessions)
         self.clock = clock or getattr(board, "clock", ticks_ms)
         clock = self.clock
@@ -57,7 +60,7 @@ class App:
         self.display = board.display()
         self.display.backlight(True)
         self.renderer = renderer_for(self.display, config)
-        self.range = RangeTracker(mode=config.get("range", "fixed"))
+        self.range = RangeTracker(mode=config["range"])
         self.camera = None  # markers, units, mirror/flip, freeze, alarm: loaded when used
         for key in _CAMERA_KEYS:
             if config.get(key):
@@ -66,8 +69,7 @@ class App:
         self.previous = array("f", bytes(4 * PIXELS))
         self.ambient = 0.0
         self.timer = FrameTimer(clock)
-        self.buttons = Buttons(board.buttons(), config.get("debounce_ms", 30),
-                               config.get("long_ms", 800), now=clock())
+        self.buttons = Buttons(board.buttons(), config["debounce_ms"], config["long_ms"], now=clock())
         self._retry_at = clock()
         self._poll = self.poll_buttons  # bound once: no allocation per frame
         self.status = ""
@@ -76,7 +78,7 @@ class App:
         self._showing_error = False
         self.modes = modes if modes is not None else default_modes(self)
         self.mode_index = 0
-        start = config.get("start_mode", "collect")
+        start = config["start_mode"]
         for i in range(len(self.modes)):
             if self.modes[i].name == start:
                 self.mode_index = i
@@ -89,7 +91,9 @@ class App:
             self.link = Link(serial)
         if self.camera is not None and self.camera.warning:
             self.status = self.camera.warning
-        if config.get("record_sd"):
+        if config.get("warnings"):  # the settings file's first problem (all went to serial)
+            self.status = config["warnings"][0]
+        if config["record_sd"]:
             self.use_recorder().start_card(self)
 
     @property
@@ -104,8 +108,8 @@ class App:
         try:
             bus = self.board.sensor_bus()
             cam = MLX90640(bus if self.recorder is None else self.recorder.wrap(bus))
-            cam.refresh_rate = self.config.get("refresh_rate", 16)
-            cam.emissivity = self.config.get("emissivity", 0.95)
+            cam.refresh_rate = self.config["refresh_rate"]
+            cam.emissivity = self.config["emissivity"]
         except (OSError, MLX90640Error) as exc:
             self.sensor = None
             self.sensor_error = "Sensor: %s" % exc
@@ -128,7 +132,7 @@ class App:
             self.temps, self.previous = self.previous, self.temps
             self._read_failures += 1
             self.status = "Read: %s" % exc
-            if self._read_failures >= self.config.get("max_read_failures", 5):
+            if self._read_failures >= self.config["max_read_failures"]:
                 self.sensor = None
                 self.sensor_error = "Sensor lost: %s" % exc
             return False
@@ -193,7 +197,7 @@ class App:
         now = self.poll_buttons()
         if self.sensor is None:
             if ticks_diff(now, self._retry_at) >= 0:
-                self._retry_at = ticks_add(now, self.config.get("sensor_retry_ms", 2000))
+                self._retry_at = ticks_add(now, self.config["sensor_retry_ms"])
                 self.connect_sensor()
             if self.sensor is None:
                 self.show_error(self.sensor_error or "Sensor missing")
@@ -255,4 +259,4 @@ class App:
                 if after is not None:
                     after(self)
             else:
-                sleep_ms(self.config.get("retry_sleep_ms", 50))
+                sleep_ms(self.config["retry_sleep_ms"])

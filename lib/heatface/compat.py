@@ -29,3 +29,16 @@ except ImportError:  # CPython
 
     def sleep_us(us):
         _time.sleep(us / 1000000)
+
+
+def unload(name):
+    """Forget the module ``name`` (e.g. ``"heatface.model_meta"``) so the heap can reclaim it: for
+    code that runs once (checking the settings, loading the model) and need not stay resident."""
+    import sys
+
+    sys.modules.pop(name, None)
+    package, _, attr = name.rpartition(".")
+    try:
+        delattr(sys.modules[package], attr)  # the package's attribute, set by the import
+    except (KeyError, AttributeError):
+        pass

@@ -2,15 +2,15 @@
 
 The file is optional. A missing file means "use the defaults"; a malformed file or a bad value
 never stops the app: the offending part falls back to its default and a warning says why, so the
-screen or the serial console can show it. Keys this module does not know are kept as they are
-(other parts of the app may read them).
+screen or the serial console can show it. Every key of :data:`DEFAULTS` is checked: the type of
+its default, and the range or choices :mod:`heatface.config_check` gives. Keys this module does not know are
+kept as they are (other parts of the app read them and check them themselves, e.g.
+:mod:`heatface.camera` its ``units`` and ``alarm_c``).
 
 Example ``/heatface.json``::
 
     {"labels": {"A": "face0", "B": "face1", "C": "env"}, "burst": 10, "captures_dir": "/sd"}
 """
-
-import json
 
 MAX_BURST = 100  # frames one long press may capture (a second long press stops it earlier)
 
@@ -31,6 +31,19 @@ DEFAULTS = {
     # (9 on a 320x240 panel); "changed" sends only the image parts that changed, "full" all of it
     "scale": 0,
     "lcd_update": "changed",
+    "refresh_rate": 16,  # sensor subpage rate in Hz
+    "emissivity": 0.95,
+    "palette": "ironbow",
+    "range": "fixed",  # the palette's span: "fixed" (25..40 degC) or "auto" (follows the frame)
+    "jpeg_quality": 95,
+    "print_predictions": True,  # infer mode prints each prediction on the serial console
+    "record_sd": False,  # raw recording to the card from the start (heatface.recorder)
+    "markers": False,  # these three load heatface.camera when true
+    "mirror": False,
+    "flip": False,
+    "max_read_failures": 5,  # failed reads in a row before the sensor counts as lost
+    "sensor_retry_ms": 2000,
+    "retry_sleep_ms": 50,
 }
 LCD_UPDATES = ("changed", "full")
 
@@ -47,93 +60,37 @@ def valid_label(label):
     return True
 
 
-def _copy_defaults(defaults):
-    out = {}
-    for key in defaults:
-        value = defaults[key]
-        out[key] = dict(value) if isinstance(value, dict) else value
-    return out
-
-
-def _check(key, value, default, warnings):
-    """Return ``value`` if it is acceptable for ``key``, else ``default`` plus a warning."""
-    if key == "labels":
-        if not isinstance(value, dict) or not value:
-            warnings.append("config: 'labels' must be an object like {\"A\": \"face0\"}; using defaults")
-            return default
-        labels = {}
-        for button in value:
-            label = value[button]
-            if valid_label(label):
-                labels[button] = label
-            else:
-                warnings.append("config: label %r for button %s is not a valid name "
-                                "(letters, digits, - and _ only); ignored" % (label, button))
-        if not labels:
-            warnings.append("config: no usable labels; using defaults")
-            return default
-        return labels
-    if isinstance(default, bool):
-        ok = isinstance(value, bool)
-    elif isinstance(default, int):
-        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        if key == "burst":
-            ok = ok and value >= 1
-    elif isinstance(default, float):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if ok:
-            value = float(value)
-    elif isinstance(default, str):
-        ok = isinstance(value, str)
-        if ok and key == "lcd_update":
-            ok = value in LCD_UPDATES
-        if ok and key == "captures_dir":
-            ok = value.startswith("/")  # an absolute path on the board
-            value = value.rstrip("/") or "/"
-    else:
-        ok = True
-    if not ok:
-        warnings.append("config: %s = %r is not valid; using %r" % (key, value, default))
-        return default
-    return value
-
-
-def load_config(path=CONFIG_PATH, defaults=None, warnings=None):
-    """Read the JSON settings at ``path`` and merge them over ``defaults`` (``DEFAULTS``).
-
-    Returns a fresh dict with every default key present. Problems are printed (the serial
-    console) and appended as human-readable strings to ``warnings`` when a list is given (for
-    the screen). Never raises for a missing, unreadable or malformed file.
-    """
-    if defaults is None:
-        defaults = DEFAULTS
-    if warnings is None:
-        warnings = []
-    start = len(warnings)
-    config = _merge(path, defaults, warnings)
-    for i in range(start, len(warnings)):
-        print("heatface:", warnings[i])
+def with_defaults(config):
+    """``config`` with every missing :data:`DEFAULTS` key added (in place; for dicts built in
+    code, which :func:`load_config` did not check); returns it."""
+    for key in DEFAULTS:
+        if key not in config:
+            value = DEFAULTS[key]
+            config[key] = dict(value) if isinstance(value, dict) else value
     return config
 
 
-def _merge(path, defaults, warnings):
-    config = _copy_defaults(defaults)
+def load_config(path=CONFIG_PATH, warnings=None):
+    """Read the JSON settings at ``path``, check every value and merge them over ``DEFAULTS``.
+
+    Returns a fresh dict with every default key present; a value of the wrong type or outside
+    its range is replaced by its default. Problems are printed (the serial console), appended as
+    human-readable strings to ``warnings`` when a list is given, and kept in the config under
+    ``"warnings"`` (the app shows the first on screen). Never raises for a missing, unreadable or
+    malformed file.
+    """
+    from heatface import config_check
+    from heatface.compat import unload
+
+    if warnings is None:
+        warnings = []
+    start = len(warnings)
     try:
-        with open(path) as f:
-            text = f.read()
-    except OSError:
-        return config  # no file: defaults, nothing to warn about
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        warnings.append("config %s is not valid JSON (%s); using defaults" % (path, exc))
-        return config
-    if not isinstance(data, dict):
-        warnings.append("config %s must hold a JSON object {...}; using defaults" % path)
-        return config
-    for key in data:
-        if key in defaults:
-            config[key] = _check(key, data[key], config[key], warnings)
-        else:
-            config[key] = data[key]
+        config = config_check.merge(path, warnings)
+    finally:
+        unload("heatface.config_check")  # the checks run once: their code need not stay in RAM
+    if len(warnings) > start:
+        config["warnings"] = warnings[start:]
+    for i in range(start, len(warnings)):
+        print("heatface:", warnings[i])
     return config

@@ -139,7 +139,7 @@ class CollectMode(LiveMode):
         from heatface.jpeg import encode_gray
 
         to_gray8(app.temps, self.gray, self.t_lo, self.t_hi)
-        comment = capture_comment(self.t_lo, self.t_hi, app.ambient, app.config.get("emissivity", 0.95))
+        comment = capture_comment(self.t_lo, self.t_hi, app.ambient, app.config["emissivity"])
         data = encode_gray(self.gray, 32, 24, self.quality, comment)
         name = self.storage.save(label, data, burst=in_burst, ta=app.ambient)
         if name is None:
@@ -225,7 +225,7 @@ class InferMode(LiveMode):
         self.score = score
         self.result = self.smoother.update(label, score)
         app.status = "%s %.2f  %d ms" % (label, score, self.ms)  # raw; the title shows the smoothed one
-        if app.config.get("print_predictions", True):
+        if app.config["print_predictions"]:
             print("predict %s %.3f raw=%s %d ms" % (self.result, score, label, self.ms))
 
     def title(self, app):
@@ -234,13 +234,11 @@ class InferMode(LiveMode):
 
 def default_modes(app):
     """Live, collect and infer, configured from ``app.config`` and ``app.board``."""
-    from heatface.config import DEFAULTS
     from heatface.storage import Storage
 
     config = app.config
     storage = Storage.open(app.board, config)
-    collect = CollectMode(storage, config.get("labels") or DEFAULTS["labels"],
-                          burst=config.get("burst", DEFAULTS["burst"]),
-                          quality=config.get("jpeg_quality", 95))
-    infer = InferMode(config.get("model") or DEFAULTS["model"], config.get("backend"))
+    collect = CollectMode(storage, config["labels"], burst=config["burst"],
+                          quality=config["jpeg_quality"])
+    infer = InferMode(config["model"], config.get("backend"))
     return [LiveMode(), collect, infer]
