@@ -1,15 +1,22 @@
 """The heatface app: one loop, a frame timer, non-blocking input, and pluggable modes.
 
 ``App(board, config).run()`` is all ``main.py`` does. Each :meth:`App.step` polls the buttons,
-reads one frame from the sensor (reconnecting with back-off when it is missing), draws it, and
-hands it to the current mode. Modes (:mod:`heatface.modes`) add behaviour — capture, inference —
-without touching the loop. Nothing the loop does per frame allocates after warm-up.
+reads one frame from the sensor (reconnecting with back-off when it is missing), checks that it is
+physically possible, draws it, and hands it to the current mode. Modes (:mod:`heatface.modes`)
+add behaviour — capture, inference — without touching the loop. Nothing the loop does per frame
+allocates after warm-up.
+
+The loop is a supervisor (:meth:`App.supervised_step`): whatever a step or a mode raises is caught,
+its traceback goes to the serial console, its message across the image, wrapped to the panel, for
+``error_hold_ms`` (frames go on meanwhile), and the loop goes on. A MemoryError first sheds what
+can be rebuilt (each mode's ``release(app)``: the classifier with its buffers) and says so.
 """
 
+import gc
 from array import array
 
 from heatface.compat import sleep_ms, ticks_add, ticks_diff, ticks_ms
-from heatface.render import RangeTracker, renderer_for, spot_temperature
+from heatface.render import RangeTracker, frame_range, renderer_for, spot_temperature
 from heatface import palettes
 
 PIXELS = 768
@@ -54,6 +61,12 @@ class App:
         # the sensor first: its calibration tables are the largest long-lived allocations
         self.sensor = None
         self.sensor_error = None
+        self.read_error = None  # the last failed read, shown until a frame comes through again
+        self.frame_ok = False  # the current frame is physically possible (modes use only those)
+        self.frame_error = None  # why it is not
+        self.errors = 0  # exceptions the supervisor caught
+        self.last_error = None  # the last one, as shown
+        self._error_until = None  # an error is across the image until then
         self._read_failures = 0
         self.recorder = None  # taps the sensor's bus for raw recordings, once asked for one
         self.connect_sensor()
@@ -75,14 +88,17 @@ class App:
         self.status = ""
         self.frames = 0
         self._info = {"lo": None, "hi": None, "spot": None, "fps": None, "mode": "", "status": ""}
-        self._showing_error = False
+        self._showing_error = None  # the message across the blank image, while there is one
         self.modes = modes if modes is not None else default_modes(self)
         self.mode_index = 0
         start = config["start_mode"]
         for i in range(len(self.modes)):
             if self.modes[i].name == start:
                 self.mode_index = i
-        self.mode.enter(self)
+        try:
+            self.mode.enter(self)
+        except Exception as exc:  # noqa: BLE001 - as in the loop: reported, the app starts
+            self.report(exc)
         self.link = None
         serial = board.serial() if hasattr(board, "serial") else None
         if serial is not None:  # the PC view's link (heatface.stream)
@@ -116,11 +132,12 @@ class App:
             return False
         self.sensor = cam
         self.sensor_error = None
+        self.read_error = None
         self._read_failures = 0
         return True
 
     def _read_frame(self):
-        from heatface.mlx90640 import MLX90640Error
+        from heatface.mlx90640 import TO_MAX, TO_MIN, MLX90640Error
 
         prev = self.previous
         self.previous = self.temps
@@ -131,14 +148,17 @@ class App:
         except (OSError, MLX90640Error) as exc:
             self.temps, self.previous = self.previous, self.temps
             self._read_failures += 1
-            self.status = "Read: %s" % exc
+            self.read_error = "Read: %s" % exc
             if self._read_failures >= self.config["max_read_failures"]:
                 self.sensor = None
                 self.sensor_error = "Sensor lost: %s" % exc
             return False
-        if self._read_failures:
-            self._read_failures = 0
-            self.status = ""
+        self._read_failures = 0
+        self.read_error = None
+        lo, hi = frame_range(self.temps)  # NaN counts as -4096 degC
+        self.frame_ok = TO_MIN <= lo and hi <= TO_MAX
+        self.frame_error = None if self.frame_ok else (
+            "Implausible frame (%.0f..%.0f C): sensor fault? Not saved" % (lo, hi))
         self.ambient = self.sensor.ta
         return True
 
@@ -202,19 +222,26 @@ class App:
             if self.sensor is None:
                 self.show_error(self.sensor_error or "Sensor missing")
                 return False
-        if self._showing_error:
+        if self._showing_error is not None:
             self.renderer.clear()
-            self._showing_error = False
+            self._showing_error = None
         if not self._read_frame():
             self._service_link(False)
             return False
+        held = self._error_until is not None  # a caught error is across the image
+        if held and ticks_diff(now, self._error_until) >= 0:
+            self._error_until = None
+            self.renderer.clear()
+            held = False
         camera = self.camera
         shown = self.temps if camera is None else camera.shown(self.temps)  # what the LCD shows
         lo, hi = self.range.update(shown)
-        self.renderer.draw_frame(shown, lo, hi)
+        if not held:
+            self.renderer.draw_frame(shown, lo, hi)
         if camera is not None:
             camera.measure(shown)
-            camera.draw(self.renderer, self.clock())
+            if not held:
+                camera.draw(self.renderer, self.clock())
         self.mode.on_frame(self)
         self.timer.tick()
         self.frames += 1
@@ -227,7 +254,7 @@ class App:
         rec = self.recorder
         if rec is not None and rec.error:
             self.status, rec.error = rec.error, None
-        info["status"] = self.status
+        info["status"] = self.read_error or self.frame_error or self.status
         if camera is not None:
             camera.annotate(info)
         self.renderer.draw_overlay(info)
@@ -239,23 +266,62 @@ class App:
             self.link.service(self, frame_shown)
 
     def show_error(self, message):
-        """A blank image with the message on the status line (the sensor is retried meanwhile)."""
-        if not self._showing_error:
-            self.renderer.clear()
-            self._showing_error = True
+        """A blank image with ``message`` across it, wrapped to the panel; the status line keeps
+        the app's status (e.g. a refused press). The sensor is retried meanwhile."""
+        message += ", retrying"
+        if self._showing_error != message:
+            from heatface.supervise import show
+
+            show(self.renderer, message)
+            self._showing_error = message
         info = self._info
         info["lo"] = info["hi"] = info["spot"] = info["fps"] = None
         info["mode"] = self.mode.title(self)
-        info["status"] = message + ", retrying"
+        info["status"] = self.status or message
         self.renderer.draw_overlay(info)
         self._service_link(False)
 
+    def supervised_step(self):
+        """:meth:`step`, with whatever it raises reported (:meth:`report`) instead of raised."""
+        try:
+            return self.step()
+        except Exception as exc:  # noqa: BLE001 - the supervisor: nothing ends the loop
+            self.report(exc)
+        return False
+
+    def report(self, exc):
+        """An exception the loop caught: the traceback on the serial console, the message across
+        the image (wrapped) for ``error_hold_ms`` and on the status line, counted in ``errors``
+        (:mod:`heatface.supervise`). A MemoryError first frees what can be rebuilt."""
+        self.errors += 1
+        freed = self.free_memory() if isinstance(exc, MemoryError) else ""
+        try:
+            from heatface.supervise import report
+
+            report(self, exc, freed)
+        except Exception:  # noqa: BLE001 - e.g. no memory for the module: the short form
+            print("heatface: error %d: %r%s" % (self.errors, exc, freed))
+            self.status = repr(exc)
+
+    def free_memory(self):
+        """Out of memory: drop what can be rebuilt (each mode's ``release(app)``) and collect;
+        returns what was freed, for the message."""
+        freed = []
+        for mode in self.modes:
+            release = getattr(mode, "release", None)
+            what = release(self) if release is not None else None
+            if what:
+                freed.append(what)
+        gc.collect()
+        return " (freed: %s)" % ", ".join(freed) if freed else " (nothing left to free)"
+
     def run(self, max_frames=None):
         """Loop forever, or until ``max_frames`` frames were shown. A board with an
-        ``after_frame(app)`` hook (the simulator) gets called after each shown frame."""
+        ``after_frame(app)`` hook (the simulator) gets called after each shown frame. Nothing a
+        step raises ends the loop (:meth:`supervised_step`)."""
         after = getattr(self.board, "after_frame", None)
         while max_frames is None or self.frames < max_frames:
-            if self.step():
+            if self.supervised_step():
                 if after is not None:
                     after(self)
             else:

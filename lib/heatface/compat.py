@@ -42,3 +42,4 @@ def unload(name):
         delattr(sys.modules[package], attr)  # the package's attribute, set by the import
     except (KeyError, AttributeError):
         pass
+

@@ -44,6 +44,7 @@ DEFAULTS = {
     "max_read_failures": 5,  # failed reads in a row before the sensor counts as lost
     "sensor_retry_ms": 2000,
     "retry_sleep_ms": 50,
+    "error_hold_ms": 3000,  # how long an error the app loop caught stays across the image
 }
 LCD_UPDATES = ("changed", "full")
 

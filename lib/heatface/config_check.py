@@ -9,6 +9,7 @@ list of choices; ``labels`` and ``captures_dir`` have their own rules.
 import json
 
 from heatface.config import DEFAULTS, LCD_UPDATES, MAX_BURST, valid_label, with_defaults
+from heatface.mlx90640 import RATES
 from heatface.palettes import names
 
 
@@ -16,10 +17,11 @@ from heatface.palettes import names
 # a list: one of its items.
 RULES = {
     "burst": (1, MAX_BURST), "debounce_ms": (0, 1000), "long_ms": (50, 60000),
-    "start_mode": ["live", "collect", "infer"], "refresh_rate": [0.5, 1, 2, 4, 8, 16, 32, 64],
+    "start_mode": ["live", "collect", "infer"], "refresh_rate": list(RATES),
     "emissivity": (0.1, 1.0), "palette": list(names()), "range": ["fixed", "auto"],
     "jpeg_quality": (1, 100), "max_read_failures": (1, 1000), "sensor_retry_ms": (0, 600000),
     "retry_sleep_ms": (0, 10000), "scale": (0, 30), "lcd_update": list(LCD_UPDATES),
+    "error_hold_ms": (0, 60000),
 }
 
 _KINDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}

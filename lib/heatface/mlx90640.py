@@ -72,6 +72,10 @@ _AUX_VDD = const(810)
 
 _KELVIN = 273.15
 RATES = (0.5, 1, 2, 4, 8, 16, 32, 64)
+# the object temperatures the sensor measures (datasheet), widened by its accuracy out there:
+# a pixel outside comes from a fault (bus, calibration), not from a scene
+TO_MIN = -50.0
+TO_MAX = 310.0
 
 
 class DeviceNotFoundError(MLX90640Error):

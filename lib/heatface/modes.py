@@ -70,8 +70,9 @@ class CollectMode(LiveMode):
     A press captures one frame; holding the button past ``long_ms`` captures ``burst`` frames in
     all (at most ``MAX_BURST``), one per new frame at the sensor's rate (release does not cut a
     burst short; a second long press, or leaving the mode, does). Frames are taken after the
-    press, from a complete new frame that passed the plausibility checks; every press since the
-    last frame counts. Without a sensor a press is refused with a message, not kept for later.
+    press, from a complete new frame that passed the plausibility checks (an implausible frame
+    refuses the presses and ends a burst, with a message); every press since the last frame
+    counts. Without a sensor a press is refused with a message, not kept for later.
     If the scene moved by more than ``motion_warn`` degC on average since the previous frame,
     the status line says so.
     """
@@ -127,6 +128,11 @@ class CollectMode(LiveMode):
     def on_frame(self, app):
         self.storage.poll(app.clock())
         pending = self._pending
+        if not app.frame_ok:  # never saved: the presses and a burst are refused, not kept
+            if pending or self._burst_left:
+                self._cancel()
+                app.status = "Not captured: " + app.frame_error
+            return
         if pending:
             while pending:
                 self.capture(app, pending.pop(0))
@@ -212,6 +218,9 @@ class InferMode(LiveMode):
     def on_frame(self, app):
         clf = self.classifier
         if clf is None:
+            return
+        if not app.frame_ok:  # an implausible frame is never classified: no stale result either
+            self.result = "-"
             return
         to_gray8(app.temps, self.gray, clf.t_lo, clf.t_hi)
         start = ticks_ms()

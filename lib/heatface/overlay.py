@@ -202,6 +202,10 @@ class Overlay:
         if self._last[slot] == s:
             return
         self._last[slot] = s
+        self._draw_text(s, x, y, n)
+
+    def _draw_text(self, s, x, y, n):
+        """``s`` in a row of ``n`` characters at ``x, y`` (white on black)."""
         fb = self._fb
         fb.fill(0)
         fb.text(s, 0, 0, 1)
