@@ -1,9 +1,10 @@
-# mprun: heapsize=1024K
-"""The app loop as a supervisor, on the simulated board under both runtimes: an exception in a step
+# mprun: heapsize=512K
+"""The app loop as a supervisor, on a light board under both runtimes: an exception in a step
 or a mode is counted, its traceback goes to serial, its whole message across the panel, and the
 loop goes on; MemoryError drops the classifier; implausible frames are never saved or classified;
-a read error does not outlive the sensor's recovery (heap as test_app: simulated hardware shares it)."""
+a read error does not outlive the sensor's recovery."""
 
+import os
 import sys
 
 import framebuf
@@ -13,20 +14,72 @@ from heatface.app import App
 from heatface.config import DEFAULTS
 from heatface.modes import LiveMode
 from heatface.supervise import wrap
-from heatface_sim.board import Board
-from mptest import exists, rmtree, skip
+from fakes_display import NullDisplay, RecordingDisplay
+from mptest import IS_MICROPYTHON, exists, rmtree, skip
 
 CARD = "out/test_supervisor_card"
 SENSOR_ERROR = ("no MLX90640 answers at I2C address 0x33 (errno 19): check the Grove cable and "
                 "that the sensor has power")
 
 
-def _app(modes=None, **extra):
-    config = {"print_predictions": False, "retry_sleep_ms": 0, "error_hold_ms": 0,
-              "sim_lcd_record": False}  # the LCD's frame memory only where a test reads it
+class LightBoard:
+    """The board contract with the lightest hardware (the app's work dominates, also on the
+    emulated board): the recorded part's bytes (MicroPython) or the simulated sensor (CPython),
+    a display that keeps nothing, no buttons; captures in a host folder. ``fail_next(n)``: the
+    next ``n`` bus transfers raise OSError."""
+
+    name = "light"
+
+    def __init__(self, display=None):
+        if IS_MICROPYTHON:
+            from test_app_memory import ReplayBus
+
+            self.bus = ReplayBus()
+        else:
+            from heatface_sim.mlx90640 import SimulatedMLX90640
+            from test_sim_mlx90640 import _eeprom
+
+            self.bus = SimulatedMLX90640(_eeprom())
+        self.failures = 0
+        self.lcd = display or NullDisplay()
+        self._now = 0
+
+    def clock(self):
+        self._now += 31
+        return self._now
+
+    def fail_next(self, n):
+        self.failures = n
+
+    def readfrom_mem_into(self, addr, memaddr, buf, addrsize=8):
+        if self.failures:
+            self.failures -= 1
+            raise OSError(5)
+        self.bus.readfrom_mem_into(addr, memaddr, buf, addrsize)
+
+    def writeto_mem(self, addr, memaddr, buf, addrsize=8):
+        self.bus.writeto_mem(addr, memaddr, buf, addrsize)
+
+    def sensor_bus(self):
+        return self
+
+    def display(self):
+        return self.lcd
+
+    def buttons(self):
+        return {}
+
+
+def _config(**extra):
+    config = {"print_predictions": False, "retry_sleep_ms": 0, "error_hold_ms": 0}
     config.update(extra)
-    board = Board(config)
-    return App(board, config, modes=modes), board
+    return config
+
+
+def _app(modes=None, **extra):
+    """The app on the light board."""
+    board = LightBoard()
+    return App(board, _config(**extra), modes=modes), board
 
 
 class Serial:
@@ -70,7 +123,7 @@ def _text_on_panel(lcd, lines, width):
         for y in range(8):
             for x in range(8 * width):
                 lit = (mono[y * width + (x >> 3)] >> (7 - (x & 7))) & 1
-                if bool(lcd.pixel(x, 10 * k + y)) != bool(lit):
+                if (lcd.pixel(x, 10 * k + y) != 0) != (lit != 0):
                     return False
     return True
 
@@ -79,26 +132,26 @@ def test_an_exception_in_a_mode_is_counted_printed_and_the_loop_goes_on():
     mode = Flaky(ZeroDivisionError("float division by zero"))
     with Serial() as serial:
         app, _ = _app(modes=[mode])
-        app.run(max_frames=6)
-    assert app.frames == 6 and mode.calls >= 7
+        app.run(max_frames=3)
+    assert app.frames == 3 and mode.calls >= 4
     assert app.errors == (mode.calls + 1) // 2 == len(serial.seen) and serial.seen[0] is mode.exc
     assert app.last_error == "ZeroDivisionError: float division by zero", app.last_error
 
 
 def test_whole_messages_are_across_the_image_a_sensor_error_and_a_caught_one():
-    # one simulated LCD with frame memory per module: two would not fit the heap side by side
     mode = Flaky(OSError(SENSOR_ERROR))
+    board = LightBoard(RecordingDisplay(window=(0, 0, 288, 80)))  # the image's top 8 rows of text
+    board.fail_next(10 ** 6)  # no sensor answers
     with Serial():
-        app, board = _app(modes=[mode], error_hold_ms=60000, sim_lcd_record=True,
-                          sim_sensor_missing=True, sensor_retry_ms=0)
+        app = App(board, _config(error_hold_ms=60000, sensor_retry_ms=0), modes=[mode])
         app.step()  # no sensor: its error across a blank image
         assert app.sensor is None
         lines = wrap(app.sensor_error + ", retrying", 36)
         assert len(lines) >= 2 and _text_on_panel(board.lcd, lines, 36), lines
-        board.sensor.present = True
-        app.run(max_frames=1)  # the sensor is back; the first frame raises
+        board.fail_next(0)  # it is back
+        app.run(max_frames=1)  # the first frame raises
         shown = app.frames
-        app.run(max_frames=shown + 4)  # frames go on while the message is held
+        app.run(max_frames=shown + 1)  # frames go on while the message is held
     text = "Error: OSError: %s (details on the serial console)" % SENSOR_ERROR
     lines = wrap(text, 36)
     assert len(lines) >= 3 and max(len(line) for line in lines) <= 36
@@ -167,11 +220,11 @@ def test_out_of_memory_importing_the_classifier_at_start_in_infer_mode():
 def test_a_read_error_is_cleared_once_the_sensor_is_back():
     app, board = _app(sensor_retry_ms=10, max_read_failures=2)
     app.run(max_frames=2)
-    board.sensor.fail_next(100)  # more than the driver's retries, twice: the sensor is lost
+    board.fail_next(100)  # more than the driver's retries, twice: the sensor is lost
     for _ in range(3):
         app.step()
     assert app.sensor is None and app.read_error.startswith("Read:"), app.read_error
-    board.sensor.fail_next(0)
+    board.fail_next(0)
     app.run(max_frames=app.frames + 2)
     assert app.read_error is None and not app._info["status"].startswith("Read:"), app._info
 
@@ -194,14 +247,15 @@ class FixedSensor:
 
 def test_implausible_frames_are_never_saved_or_classified():
     rmtree(CARD)
-    app, _ = _app(start_mode="collect", sim_card_dir=CARD, burst=5)
+    os.mkdir(CARD)
+    app, _ = _app(start_mode="collect", captures_dir=CARD, burst=5)
     app.run(max_frames=1)
     counts = app.mode.storage.counts
     for value in (500.0, -80.0, float("nan"), float("inf")):
         app.sensor = FixedSensor(value)
         app.mode.on_button(app, "press", "A")
         app.mode.on_button(app, "long", "A")
-        app.run(max_frames=app.frames + 3)
+        app.run(max_frames=app.frames + 1)
         assert not app.frame_ok and app._info["status"].startswith("Implausible"), app._info
         assert app.status.startswith("Not captured"), app.status
         assert counts["face0"] == 0
