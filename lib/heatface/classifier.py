@@ -24,8 +24,6 @@ interpreter in :mod:`heatface.tflite`, bit-exact with TFLM's reference kernels);
 microlite when it can be imported, else pure.
 """
 
-import json
-
 import micropython
 
 from heatface.tflite_fb import INT8, TYPE_NAMES, ModelError, map_file, parse
@@ -208,32 +206,27 @@ class Classifier:
 
     @classmethod
     def load(cls, model_path, backend=None):
-        """Load ``model_path`` (a .tflite) with its ``.labels.txt`` and ``.json`` next to it."""
+        """Load ``model_path`` (a .tflite) with its ``.labels.txt`` and ``.json`` next to it
+        (:mod:`heatface.model_meta`). Raises ModelError (or MemoryError) only; ``warnings``
+        lists the metadata problems it worked around."""
         model = _read(model_path)
         if model is None:
             raise ModelError("model file %s not found (or unreadable)" % model_path)
-        base = _base(model_path)
-        meta = None
-        text = _read(base + ".json", "r")
-        if text is not None:
-            try:
-                meta = json.loads(text)
-            except ValueError:
-                raise ModelError("metadata %s.json is not valid JSON" % base)
-            if not isinstance(meta, dict):
-                raise ModelError("metadata %s.json must be a JSON object" % base)
-        labels = None
-        text = _read(base + ".labels.txt", "r")
-        if text is not None:
-            labels = [line.strip() for line in text.split("\n") if line.strip()]
-        if meta and "labels" in meta:
-            if labels is not None and labels != list(meta["labels"]):
-                raise ModelError("labels in %s.labels.txt and %s.json differ" % (base, base))
-            labels = list(meta["labels"])
-        if labels is None:
-            raise ModelError("no labels for %s: expected %s.labels.txt or \"labels\" in %s.json"
-                             % (model_path, base, base))
-        return cls(model, labels, meta, backend)
+        from heatface import model_meta
+        from heatface.compat import unload
+
+        try:  # labels and metadata checked field by field; the checks need not stay in RAM
+            labels, meta, warnings = model_meta.read(_base(model_path), _read)
+        finally:
+            unload("heatface.model_meta")
+        try:
+            clf = cls(model, labels, meta, backend)
+        except (ModelError, MemoryError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever a corrupt model trips in the reader
+            raise ModelError("model file %s is corrupt (%s: %s)" % (model_path, type(exc).__name__, exc))
+        clf.warnings = warnings
+        return clf
 
     def classify(self, gray8):
         """Classify one 768-byte gray8 frame: returns (label, score, scores) with scores in 0..1."""

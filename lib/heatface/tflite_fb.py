@@ -219,6 +219,8 @@ def parse(buf):
         ten = Tensor()
         ten.index = i
         ten.shape = r.ints(t, 0)
+        if not 0 < ten.size() <= 1 << 20:  # a corrupt shape, not a tensor a board could hold
+            raise ModelError("model file is corrupt (tensor %d has shape %s)" % (i, list(ten.shape)))
         ten.type = r.scalar(t, 1, "<b", 0)
         bidx = r.scalar(t, 2, "<I", 0)
         ten.data = None

@@ -145,6 +145,7 @@ def test_infer_mode_survives_a_failed_invoke():
     class App:
         temps = [30.0] * 768
         status = ""
+        frame_ok = True
         config = {"print_predictions": False}
 
     mode = InferMode(MODEL, backend="microlite")
