@@ -8,9 +8,9 @@ import os
 
 from heatface.classifier import Classifier, ModelError
 from heatface.grayscale import T_HI, T_LO
-from mptest import raises, scratch_path
+from mptest import data_path, raises, scratch_path
 
-MODEL = "tests/data/models/face_like"
+MODEL = data_path("models/face_like")
 BASE = scratch_path("test_model_meta")
 
 
