@@ -75,4 +75,3 @@ def scratch_path(name):
     except OSError:
         pass
     return "out/" + name
-

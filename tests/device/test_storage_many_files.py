@@ -14,7 +14,8 @@ from fakes_display import NullDisplay
 from heatface.app import App
 from heatface.config import DEFAULTS
 from heatface.storage import mount_sd, umount_sd
-from mptest import IS_MICROPYTHON, rmtree, scratch_path, skip
+from mptest import IS_MICROPYTHON, scratch_path, skip
+from simapp import rmtree
 
 FILES = 2000
 MOUNT = "/sd_many"

@@ -15,7 +15,8 @@ from heatface.config import DEFAULTS
 from heatface.modes import LiveMode
 from heatface.supervise import wrap
 from fakes_display import NullDisplay, RecordingDisplay
-from mptest import IS_MICROPYTHON, exists, rmtree, skip
+from mptest import IS_MICROPYTHON, exists, skip
+from simapp import rmtree
 
 CARD = "out/test_supervisor_card"
 SENSOR_ERROR = ("no MLX90640 answers at I2C address 0x33 (errno 19): check the Grove cable and "
