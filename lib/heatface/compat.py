@@ -33,13 +33,15 @@ except ImportError:  # CPython
 
 def unload(name):
     """Forget the module ``name`` (e.g. ``"heatface.model_meta"``) so the heap can reclaim it: for
-    code that runs once (checking the settings, loading the model) and need not stay resident."""
+    code that runs once (checking the settings, loading the model) and need not stay resident.
+    Every name the module is known by goes (a deployment may forward it from another package)."""
     import sys
 
-    sys.modules.pop(name, None)
-    package, _, attr = name.rpartition(".")
-    try:
-        delattr(sys.modules[package], attr)  # the package's attribute, set by the import
-    except (KeyError, AttributeError):
-        pass
-
+    mod = sys.modules.get(name)
+    for key in [k for k in sys.modules if k == name or (mod is not None and sys.modules[k] is mod)]:
+        del sys.modules[key]
+        parts = key.rsplit(".", 1)
+        try:
+            delattr(sys.modules[parts[0]], parts[1])  # the package's attribute, set by the import
+        except (KeyError, AttributeError, IndexError):
+            pass
