@@ -80,6 +80,11 @@ def load_config(path=CONFIG_PATH, warnings=None):
     ``"warnings"`` (the app shows the first on screen). Never raises for a missing, unreadable or
     malformed file.
     """
+    config = with_defaults({})  # first: the long-lived dict goes below the checks' transient code
+    try:
+        f = open(path)
+    except OSError:
+        return config  # no file: defaults, nothing to warn about (and nothing to load)
     from heatface import config_check
     from heatface.compat import unload
 
@@ -87,7 +92,8 @@ def load_config(path=CONFIG_PATH, warnings=None):
         warnings = []
     start = len(warnings)
     try:
-        config = config_check.merge(path, warnings)
+        with f:
+            config_check.merge(f, path, config, warnings)
     finally:
         unload("heatface.config_check")  # the checks run once: their code need not stay in RAM
     if len(warnings) > start:

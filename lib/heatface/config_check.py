@@ -8,7 +8,7 @@ list of choices; ``labels`` and ``captures_dir`` have their own rules.
 
 import json
 
-from heatface.config import DEFAULTS, LCD_UPDATES, MAX_BURST, valid_label, with_defaults
+from heatface.config import DEFAULTS, LCD_UPDATES, MAX_BURST, valid_label
 from heatface.mlx90640 import RATES
 from heatface.palettes import names
 
@@ -76,26 +76,19 @@ def _labels(value, default, warnings):
     return labels
 
 
-def merge(path, warnings):
-    """The settings in the JSON file at ``path`` over :data:`DEFAULTS`, each value checked
-    (a bad one: its default, and a message appended to ``warnings``)."""
-    config = with_defaults({})
+def merge(f, path, config, warnings):
+    """The settings in the JSON file ``f`` (open, from ``path``) into ``config`` (DEFAULTS), each
+    value checked (a bad one: its default, and a message appended to ``warnings``)."""
     try:
-        f = open(path)
-    except OSError:
-        return config  # no file: defaults, nothing to warn about
-    try:
-        with f:
-            data = json.loads(f.read())
+        data = json.loads(f.read())
     except (OSError, ValueError) as exc:  # unreadable, not UTF-8 text, or not JSON
         warnings.append("config %s is not valid JSON (%s); using defaults" % (path, exc))
-        return config
+        return
     if not isinstance(data, dict):
         warnings.append("config %s must hold a JSON object {...}; using defaults" % path)
-        return config
+        return
     for key in data:
         if key in DEFAULTS:
             config[key] = _check(key, data[key], config[key], RULES.get(key), warnings)
         else:
             config[key] = data[key]
-    return config
