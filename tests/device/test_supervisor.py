@@ -9,7 +9,7 @@ import sys
 
 import framebuf
 
-from heatface import supervise
+import heatface.supervise  # noqa: F401 - patched through sys.modules (Serial)
 from heatface.app import App
 from heatface.config import DEFAULTS
 from heatface.modes import LiveMode
@@ -90,12 +90,14 @@ class Serial:
         self.seen = []
 
     def __enter__(self):
-        self._saved = supervise.print_exception
-        supervise.print_exception = self.seen.append
+        # the module the app imports (a deployment may forward heatface.supervise to another)
+        self._module = sys.modules["heatface.supervise"]
+        self._saved = self._module.print_exception
+        self._module.print_exception = self.seen.append
         return self
 
     def __exit__(self, *exc):
-        supervise.print_exception = self._saved
+        self._module.print_exception = self._saved
 
 
 class Flaky(LiveMode):
