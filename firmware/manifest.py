@@ -13,6 +13,8 @@
 #   port_manifest include $(PORT_DIR)/boards/manifest.py, the esp32 port's default (default True;
 #                 the samd51 default is mcu/samd51/manifest.py: manifest_wio_terminal.py includes it)
 #   sdcard        freeze micropython-lib's sdcard driver (default True; ESP32 has machine.SDCard)
+#   boards        board profiles to freeze, e.g. ("wio_terminal",) (default None: every profile;
+#                 one board's image need not carry the others' pins, and the Wio's flash is full)
 # A driver dropped into firmware/vendor/ (e.g. st7789py.py) is frozen too.
 import os
 import sys
@@ -20,7 +22,8 @@ import sys
 _here = os.getcwd()
 try:
     _opts = options
-    _opts.defaults(models="../models", generated="../out/firmware", port_manifest=True, sdcard=True)
+    _opts.defaults(models="../models", generated="../out/firmware", port_manifest=True, sdcard=True,
+                   boards=None)
 except NameError:  # MicroPython before 1.20 (microlite's v1.19.1): no options, package(), require()
 
     class _Defaults:
@@ -28,9 +31,23 @@ except NameError:  # MicroPython before 1.20 (microlite's v1.19.1): no options, 
         generated = "../out/firmware"
         port_manifest = True
         sdcard = False
+        boards = None
 
     _opts = _Defaults()
 _modern = "package" in globals()
+
+
+def _heatface_files(boards):
+    """lib/heatface's sources (relative to it), of boards/ only __init__ and the named profiles."""
+    files = []
+    for dirpath, _, names in os.walk("../lib/heatface"):
+        for name in sorted(names):
+            rel = os.path.relpath(os.path.join(dirpath, name), "../lib/heatface")
+            in_boards = os.path.dirname(rel) == "boards" and name != "__init__.py"
+            if name.endswith(".py") and not (in_boards and name[:-3] not in boards):
+                files.append(rel)
+    return files
+
 
 if _opts.port_manifest:
     include("$(PORT_DIR)/boards/manifest.py")
@@ -41,7 +58,10 @@ if _modern:
             require("sdcard")
         except Exception as _e:  # e.g. lib/micropython-lib not checked out in an older tree
             print("heatface manifest: sdcard driver not frozen (%s); install it with mip" % _e)
-    package("heatface", base_path="../lib")
+    if _opts.boards is None:
+        package("heatface", base_path="../lib")
+    else:
+        package("heatface", files=_heatface_files(_opts.boards), base_path="../lib")
 else:
     freeze("../lib", "heatface")
 
