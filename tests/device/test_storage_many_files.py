@@ -10,12 +10,12 @@ import gc
 import os
 import sys
 
-from fakes_display import NullDisplay
 from heatface.app import App
 from heatface.config import DEFAULTS
 from heatface.storage import mount_sd, umount_sd
 from mptest import IS_MICROPYTHON, scratch_path, skip
 from simapp import rmtree
+from test_app_memory import LightBoard
 
 FILES = 2000
 MOUNT = "/sd_many"
@@ -42,35 +42,22 @@ class ImageBlocks:
         return self.blocks if op == 4 else (512 if op == 5 else 0)
 
 
-class CardBoard:
+class CardBoard(LightBoard):
     """The memory test's light board with a card that holds ``FILES`` captures."""
 
     name = "many-files"
 
     def __init__(self, device):
+        LightBoard.__init__(self)
         self.device = device
-        self.lcd = NullDisplay()
-        self._now = 0
-
-    def clock(self):
-        self._now += 31
-        return self._now
 
     def sensor_bus(self):
         if IS_MICROPYTHON:  # the recorded part's bytes: no simulated sensor in the heap
-            from test_app_memory import ReplayBus
-
-            return ReplayBus()
+            return LightBoard.sensor_bus(self)
         from heatface_sim.mlx90640 import SimulatedMLX90640
         from test_sim_mlx90640 import _eeprom
 
         return SimulatedMLX90640(_eeprom())
-
-    def display(self):
-        return self.lcd
-
-    def buttons(self):
-        return {}
 
     def mount_storage(self):
         return mount_sd(self.device, MOUNT) if self.device is not None else (True, "host folder")
