@@ -53,7 +53,7 @@ def make(tmp_path, *args, timeout=240):
     return proc.stdout
 
 
-def mpremote(port, *args, timeout=60):
+def mpremote(port, *args, timeout=120):
     proc = subprocess.run([MPREMOTE, "connect", port] + list(args), capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT)
     assert proc.returncode == 0, "mpremote %s failed:\n%s\n%s" % (args, proc.stdout, proc.stderr)
