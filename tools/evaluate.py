@@ -77,15 +77,22 @@ def grouped_folds(y, groups, k, seed):
 
 def inner_split(y, groups, idx, seed, fraction=0.2):
     """Split indices ``idx`` into (fit, val) by whole groups, about ``fraction`` of each class's
-    groups (at least one) for validation (early stopping)."""
+    groups (at least one) for validation (early stopping). A group may span classes (a session):
+    every image of a group taken goes to validation, and counts for each class it holds."""
     rng = np.random.default_rng([seed, 31])
-    val = []
+    take = set()
     for c in np.unique(y[idx]):
         gs = sorted(set(groups[idx][y[idx] == c]))
         rng.shuffle(gs)
-        take = set(gs[:max(1, int(round(fraction * len(gs))))]) if len(gs) > 1 else set()
-        val.extend(i for i in idx if groups[i] in take)
-    val = np.array(sorted(val), dtype=int)
+        want = max(1, int(round(fraction * len(gs)))) if len(gs) > 1 else 0
+        have = sum(g in take for g in gs)  # a session taken for another class holds this one's too
+        for g in gs:
+            if have >= want:
+                break
+            if g not in take:
+                take.add(g)
+                have += 1
+    val = np.array([i for i in idx if groups[i] in take], dtype=int)
     return np.setdiff1d(idx, val), val
 
 

@@ -102,6 +102,55 @@ def load_candidates(path=CANDIDATES_FILE):
         return {}
 
 
+def load_norm_costs(path=CANDIDATES_FILE):
+    """{input_norm: Cortex-M4F instructions it adds to one classification} from the file
+    ``--norms`` wrote ({} when not measured: the selection then counts them as 0)."""
+    try:
+        with open(path) as f:
+            return json.load(f).get("input_norms", {})
+    except FileNotFoundError:
+        return {}
+
+
+_NORM_SETUP = """
+import gc
+from heatface.classifier import Classifier
+clf = Classifier.load(%r, backend="pure")
+gray = bytearray((i * 37 + (i >> 5) * 11) & 255 for i in range(768))
+clf.classify(gray)
+gc.collect()
+"""
+
+
+def measure_norms(model_path, form="default"):
+    """{input_norm: instructions one ``Classifier.classify`` takes beyond the "gray" one} for
+    the model at ``model_path`` (its .json's input_norm replaced by each in turn), on one board."""
+    sys.path.insert(0, os.path.join(HERE, "cm4"))
+    import fitting  # puts lib/ and the shims on the path
+    from run import CM4
+
+    INPUT_NORMS = fitting.INPUT_NORMS
+
+    base = model_path[:-7]
+    with open(base + ".json") as f:
+        meta = json.load(f)
+    with tempfile.TemporaryDirectory(prefix="hf-norm-") as tmp:
+        files = {}
+        for norm in INPUT_NORMS:
+            path = os.path.join(tmp, norm + ".json")
+            with open(path, "w") as f:
+                json.dump(dict(meta, input_norm=norm), f)
+            files.update({"/models/%s.json" % norm: path, "/models/%s.tflite" % norm: model_path,
+                          "/models/%s.labels.txt" % norm: base + ".labels.txt"})
+        counts = {}
+        with CM4(form=form, files=files) as board:
+            for norm in INPUT_NORMS:
+                board.reset()
+                board.exec(_NORM_SETUP % ("/models/%s.tflite" % norm))
+                counts[norm] = board.instructions("clf.classify(gray)", repeat=2) // 2
+    return {norm: max(0, n - counts["gray"]) for norm, n in counts.items()}
+
+
 def update_report(model_path, figures):
     """Write ``figures`` into the model's .json (``cm4``) and make them the ``cm4_*`` rows of the
     shipped-model table of report.md next to it (in place of the rows there)."""
@@ -135,9 +184,22 @@ def main(argv=None):
     ap.add_argument("model", nargs="?", help="the .tflite (its .json next to it for --update-report)")
     ap.add_argument("--update-report", action="store_true", help="write into .json and report.md")
     ap.add_argument("--candidates", action="store_true", help="measure every candidate architecture")
+    ap.add_argument("--norms", action="store_true",
+                    help="measure what each input normalisation adds to a classification (with the "
+                         "shipped model) into --out's input_norms")
     ap.add_argument("--out", default=CANDIDATES_FILE, help="--candidates: file to write (%(default)s)")
     ap.add_argument("--form", default="default", help="deployment form (tools/cm4/images.py; default: make deploy's)")
     args = ap.parse_args(argv)
+    if args.norms:
+        norms = measure_norms(os.path.join(os.path.dirname(HERE), "models", "heatface.tflite"), form=args.form)
+        print("input_norms", norms)
+        with open(args.out) as f:
+            doc = json.load(f)
+        doc["input_norms"] = norms
+        with open(args.out, "w") as f:
+            json.dump(doc, f, indent=1)
+            f.write("\n")
+        return 0
     if args.candidates == bool(args.model):
         ap.error("give a model or --candidates")
     if args.candidates:
@@ -147,9 +209,10 @@ def main(argv=None):
         for arch in facts:
             facts[arch].update(figures[arch])
             print(arch, " ".join("%s=%s" % kv for kv in sorted(facts[arch].items()) if kv[0] != "ops"))
+        doc = {"form": args.form, "weights": "untrained (cost does not depend on weight values)",
+               "candidates": facts, "input_norms": load_norm_costs(args.out)}
         with open(args.out, "w") as f:
-            json.dump({"form": args.form, "weights": "untrained (cost does not depend on weight values)",
-                       "candidates": facts}, f, indent=1)
+            json.dump(doc, f, indent=1)
             f.write("\n")
         return 0
     figures = measure({"model": args.model}, form=args.form)["model"]

@@ -1,7 +1,8 @@
 """Train the heatface CNN from labelled thermal JPEGs, evaluate it honestly, export full-int8.
 
     python tools/train.py --data data/synth [--data more/] --out models [--arch s2|all]
-        [--holdout data/newroom/far ...] [--time-budget 600] [--folds 5] [--seed 1] [--quick]
+        [--augment default|all] [--input-norm gray|all] [--holdout data/newroom/far ...]
+        [--time-budget 600] [--folds 5] [--seed 1] [--quick]
 
 Input: ``<label>.<n>.jpg`` files (the label is the name before the first dot) and the board's
 ``captures.csv`` manifest (tools/make_faces.py writes the same), whose burst column keeps each
@@ -13,13 +14,19 @@ Evaluation: stratified k-fold cross-validation grouped by burst (by session when
 enough sessions), each fold's model converted to int8 and run on TFLM; the same folds for three
 baselines (majority class, hot-pixel count, logistic regression on pixels). Optional ``--holdout``
 sets (e.g. synthetic new rooms) are scored by every fold's model and baseline. Then the final
-model is trained on all data for the median best epoch count of the folds. ``--arch all`` does
-this for every candidate of tools/architectures.py and keeps the best within the Cortex-M4F
-instruction budget (measured by ``tools/model_cost.py --candidates``).
+model is trained on all data for the median best epoch count of the folds.
 
-The time budget covers the whole run: each fit's epochs are capped so that the fits still to
-come (with the conversion and scoring time measured so far) fit in; the final model always gets
-at least its share, so a machine much slower than the first epochs suggested overshoots a little.
+Selection (:func:`search_stages`, :func:`choose`): ``--input-norm all`` and/or ``--augment all``
+cross-validate every input normalisation x augmentation setting on the architecture (stage 1);
+``--arch all`` then cross-validates every other candidate of tools/architectures.py with the
+setting that won (stage 2). One rule picks in each stage: within the Cortex-M4F instruction
+budget (measured by ``tools/model_cost.py --candidates``), the best mean of CV and new-room
+accuracy, the cheapest within 0.01 of it.
+
+The time budget covers the whole run: the baselines run first; the stages and the final fit share
+what is left in proportion to their fits; each fit's epochs are capped, and re-capped after
+every epoch from the measured epoch time, so that the fits still to come (with the conversion and
+scoring time measured so far) fit in; the final fit gets what is left (at least one epoch).
 Progress lines carry an ETA.
 
 Output in ``--out`` (``--name`` defaults to heatface): ``<name>.tflite`` (int8 input/output),
@@ -53,44 +60,58 @@ import train_report  # noqa: E402
 FOLD_ARENA = 128 * 1024  # fold models only predict on the host: no need to find their smallest arena
 INSTR_BUDGET = 3_000_000  # Cortex-M4F instructions per inference (issue 10's budget for cm4_infer_instr)
 COST_KEY = "cm4_infer_instr_native"  # what the budget applies to: the kernels make deploy ships
+INPUT_TEXT = {  # the metadata's "input", for people (heatface.classifier reads "input_norm")
+    "gray": "gray8 / 255 (heatface.grayscale.to_gray8 with t_lo/t_hi)",
+    "ambient": "clamp(gray8 - sum(gray8) // 768 + %d, 0, 255) / 255 (gray8: heatface.grayscale.to_gray8 with "
+               "t_lo/t_hi; heatface.classifier, input_norm ambient)" % fitting.AMBIENT_OFFSET,
+}
 
 
-def int8_model(model, data, idx, seed):
-    """The full-int8 .tflite of ``model``, calibrated on images ``idx``."""
-    return tx.convert_int8(model, tx.representative_set(data["x"][idx], np.random.default_rng(seed)))
+def int8_model(model, data, idx, seed, norm):
+    """The full-int8 .tflite of ``model``, calibrated on images ``idx`` normalised by ``norm``."""
+    gray = fitting.normalise(data["x"][idx], norm)
+    return tx.convert_int8(model, tx.representative_set(gray, np.random.default_rng(seed)))
 
 
-def predict_int8(tfl, arena, gray):
-    scores, latency = tx.tflm_predict(tfl, arena, gray)
+def predict_int8(tfl, arena, gray, norm):
+    """TFLM's classes for gray8 images (N, 24, 32), normalised by ``norm`` as the board does."""
+    scores, latency = tx.tflm_predict(tfl, arena, fitting.normalise(gray, norm))
     return scores.argmax(1), latency
 
 
-def cross_validate(arch, data, folds, holdouts, seed, epochs, patience, clock, progress, lr=2e-3):
-    """Every fold: fit on the others (inner burst-true validation for early stopping), convert to
-    int8, predict the held-out fold and each holdout set with TFLM."""
-    res = {"arch": arch, "fold_acc": [], "fold_float_acc": [], "best_epochs": [], "collapsed": [],
-           "pred": np.zeros(len(data["y"]), int), "holdout": {h[0]: [] for h in holdouts}}
+def candidate(arch, augment=fitting.DEFAULT_AUGMENT, norm=fitting.DEFAULT_NORM):
+    """One setting the search compares: architecture, augmentation and input normalisation."""
+    return {"arch": arch, "augment": augment, "norm": norm, "name": "%s/%s/%s" % (arch, augment, norm)}
+
+
+def cross_validate(cand, data, folds, holdouts, seed, epochs, patience, clock, progress, lr=2e-3):
+    """Every fold: fit candidate ``cand`` on the others (inner burst-true validation for early
+    stopping), convert to int8, predict the held-out fold and each holdout set with TFLM."""
+    arch, norm, tag = cand["arch"], cand["norm"], cand["name"]
+    res = dict(cand, fold_acc=[], fold_float_acc=[], best_epochs=[], collapsed=[],
+               pred=np.zeros(len(data["y"]), int), holdout={h[0]: [] for h in holdouts})
     for k, (tr, te) in enumerate(folds):
         fit_idx, val_idx = ev.inner_split(data["y"], data["groups"], tr, seed + k)
         model, best_epoch = fitting.fit(arch, data, fit_idx, val_idx, seed + k, epochs, patience, clock,
-                                        "%s fold %d/%d" % (arch, k + 1, len(folds)), progress, lr)
+                                        "%s fold %d/%d" % (tag, k + 1, len(folds)), progress, lr,
+                                        augment_name=cand["augment"], norm=norm)
         res["best_epochs"].append(best_epoch)
-        t_after = time.time()
-        fpred = np.argmax(model.predict(fitting.to_input(data["x"][te]), batch_size=64, verbose=0), axis=1)
+        t_after = clock.now()
+        fpred = np.argmax(model.predict(fitting.to_input(data["x"][te], norm), batch_size=64, verbose=0), axis=1)
         res["fold_float_acc"].append(float(np.mean(fpred == data["y"][te])))
-        tfl, arena = int8_model(model, data, tr, seed), FOLD_ARENA
-        pred, _ = predict_int8(tfl, arena, data["x"][te])
+        tfl, arena = int8_model(model, data, tr, seed, norm), FOLD_ARENA
+        pred, _ = predict_int8(tfl, arena, data["x"][te], norm)
         res["pred"][te] = pred
         res["fold_acc"].append(float(np.mean(pred == data["y"][te])))
         if any(w.startswith("COLLAPSED") for w in ev.model_warnings(data["y"][te], pred, data["labels"])):
             res["collapsed"].append(k + 1)
         for name, hx, hy in holdouts:
-            hp, _ = predict_int8(tfl, arena, hx)
+            hp, _ = predict_int8(tfl, arena, hx, norm)
             res["holdout"][name].append(float(np.mean(hp == hy)))
-        clock.after_fit(time.time() - t_after)
-        progress("%s fold %d/%d: int8 accuracy %.3f on %d held-out images (%d bursts); %.0f s so far"
-                 % (arch, k + 1, len(folds), res["fold_acc"][-1], len(te), len(set(data["groups"][te])),
-                    time.time() - clock.start))
+        clock.after_fit(clock.now() - t_after)
+        progress("%s fold %d/%d: int8 accuracy %.3f on %d held-out images (%d groups); %.0f s so far"
+                 % (tag, k + 1, len(folds), res["fold_acc"][-1], len(te), len(set(data["groups"][te])),
+                    clock.now() - clock.start))
     res["cv"] = ev.summary(res["fold_acc"])
     res["cv_float"] = ev.summary(res["fold_float_acc"])
     res["holdout"] = {k: ev.summary(v) for k, v in res["holdout"].items()}
@@ -103,40 +124,67 @@ def _cv_worker(job):
     import keras
     import tensorflow as tf
 
-    arch, data, folds, hold, seed, epochs, patience, budget, lr, start = job
+    cand, data, folds, hold, seed, epochs, patience, budget, lr, start = job
     tf.get_logger().setLevel("ERROR")
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     clock = fitting.Clock(budget, len(folds), epochs, start)
-    return cross_validate(arch, data, folds, hold, seed, epochs, patience, clock,
+    return cross_validate(cand, data, folds, hold, seed, epochs, patience, clock,
                           lambda line: print(line, flush=True), lr)
 
 
-def compare(archs, data, folds, hold, seed, epochs, patience, budget, lr, start):
+def compare(cands, data, folds, hold, seed, epochs, patience, budget, lr, start):
     """Cross-validate every candidate on the same folds, one process each (they run side by side
     on the available cores; each has the whole budget for its folds, counted from ``start``)."""
     import concurrent.futures
     import multiprocessing
 
-    jobs = [(a, data, folds, hold, seed, epochs, patience, budget, lr, start) for a in archs]
+    jobs = [(c, data, folds, hold, seed, epochs, patience, budget, lr, start) for c in cands]
     with concurrent.futures.ProcessPoolExecutor(len(jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
         return list(pool.map(_cv_worker, jobs))
 
 
+def score(r):
+    """What the selection ranks: the mean of the CV accuracy and every new-room set's accuracy."""
+    parts = [r["cv"]["mean"]] + [h["mean"] for h in r["holdout"].values()]
+    return sum(parts) / len(parts)
+
+
+def cost(r):
+    """Cortex-M4F instructions per inference of a result: its architecture's invoke (``r["cm4"]``,
+    native kernels) plus its input normalisation (``r["norm_instr"]``)."""
+    return r["cm4"][COST_KEY] + r.get("norm_instr", 0)
+
+
 def choose(results):
-    """The candidate to ship: within the instruction budget (measured on the emulated Cortex-M4F,
-    ``r["cm4"]``), the best mean of CV and new-room accuracy; candidates within 0.01 of it: the
-    cheapest. Nothing within the budget: the same among all."""
+    """The candidate to ship: within the instruction budget (measured on the emulated Cortex-M4F),
+    the best :func:`score`; candidates within 0.01 of it: the cheapest. Nothing within the
+    budget: the same among all. Equal costs: the better score."""
     if len(results) == 1:
         return results[0]
-
-    def score(r):
-        parts = [r["cv"]["mean"]] + [h["mean"] for h in r["holdout"].values()]
-        return sum(parts) / len(parts)
-
-    pool = [r for r in results if r["cm4"][COST_KEY] <= INSTR_BUDGET] or results
+    pool = [r for r in results if cost(r) <= INSTR_BUDGET] or results
     top = max(score(r) for r in pool)
-    return min((r for r in pool if score(r) >= top - ev.BEAT_MARGIN), key=lambda r: r["cm4"][COST_KEY])
+    return min((r for r in pool if score(r) >= top - ev.BEAT_MARGIN), key=lambda r: (cost(r), -score(r)))
+
+
+def search_stages(arch, augment, norm):
+    """The candidates of a staged search, stage by stage: first every normalisation x
+    augmentation asked for (``"all"``: every one) on the architecture (the default one when
+    ``arch`` is "all"), then, with the setting that won, every other architecture when ``arch``
+    is "all". Returns [stage 1 candidates, stage 2 architectures] (stage 2 may be empty)."""
+    norms = list(fitting.INPUT_NORMS) if norm == "all" else [norm]
+    augs = list(fitting.AUGMENTATIONS) if augment == "all" else [augment]
+    for n in norms:
+        fitting.normalise(np.zeros((1, 24, 32), np.uint8), n)  # an unknown name: a clear error now
+    for a in augs:
+        if a not in fitting.AUGMENTATIONS:
+            raise SystemExit("unknown augmentation %r (choose from %s, or all)"
+                             % (a, ", ".join(fitting.AUGMENTATIONS)))
+    first = architectures.DEFAULT if arch == "all" else arch
+    architectures.build(first, 2)  # an unknown architecture: a clear error before any training
+    stage1 = [candidate(first, a, n) for n in norms for a in augs]
+    stage2 = [a for a in architectures.CANDIDATES if a != first] if arch == "all" else []
+    return stage1, stage2
 
 
 def candidate_costs(archs, path=model_cost.CANDIDATES_FILE):
@@ -178,24 +226,56 @@ def load_holdouts(paths, data, block):
 
 def choose_groups(data, k):
     """Group by session when every class has k sessions or more (real captures over several
-    days), else by burst. Returns (groups, what)."""
+    days or boots), else by burst. Sessions linked by a duplicate image (merged burst groups
+    spanning two sessions) count as one. Returns (groups, what, note): the note says which
+    grouping was used and why, for the console and the report."""
     sessions = data["sessions"]
-    if all(sessions != "") and min(ev.groups_per_class(data["y"], sessions).values()) >= k:
-        return sessions, "session"
-    return data["groups"], "burst"
+    if not all(sessions != ""):
+        return data["groups"], "burst", "grouped by burst (the manifest gives no session for some files)"
+    parent = {s: s for s in set(sessions)}
+
+    def root(s):
+        while parent[s] != s:
+            s = parent[s]
+        return s
+
+    first = {}
+    for g, sess in zip(data["groups"], sessions):
+        a, b = root(first.setdefault(g, sess)), root(sess)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    linked = np.array([root(s) for s in sessions])
+    per_class = ev.groups_per_class(data["y"], linked)
+    counts = ", ".join("%s %d" % (data["labels"][c], n) for c, n in sorted(per_class.items()))
+    if min(per_class.values()) >= k:
+        return linked, "session", "grouped by session (sessions per label: %s; %d folds)" % (counts, k)
+    return data["groups"], "burst", ("grouped by burst: too few sessions per label for %d folds by session "
+                                     "(%s)" % (k, counts))
 
 
 # --------------------------------------------------------------------------- main
 
+def _stage(cands, data, folds, hold, seed, epochs, patience, budget, lr, start, progress, now):
+    """Cross-validate the candidates of one stage within ``budget`` seconds from ``start``: in this
+    process when there is one, else side by side (:func:`compare`)."""
+    if len(cands) == 1:
+        clock = fitting.Clock(budget, len(folds), epochs, start, now)
+        r = cross_validate(cands[0], data, folds, hold, seed, epochs, patience, clock, progress, lr)
+        r["overhead_s"], r["image_epoch_s"] = clock.overhead_s, clock.image_epoch_s
+        return [r]
+    return compare(cands, data, folds, hold, seed, epochs, patience, budget, lr, start)
+
+
 def run(data_dir, out_dir, name="heatface", epochs=300, patience=40, seed=1, quick=False, block=10,
         progress=print, arch=architectures.DEFAULT, folds=None, time_budget=600.0, holdouts=(), lr=2e-3,
-        command=None):
-    """Cross-validate, train the final model on all data, export and report; returns the metadata
-    dict written to ``<name>.json``. ``command``: how the run was started, for the report."""
+        command=None, augment=fitting.DEFAULT_AUGMENT, norm=fitting.DEFAULT_NORM, now=time.time):
+    """Cross-validate (a staged search when ``arch``, ``augment`` or ``norm`` is "all": see
+    :func:`search_stages`), train the final model on all data, export and report; returns the
+    metadata dict written to ``<name>.json``. ``command``: how the run was started, for the report."""
     import keras
     import tensorflow as tf
 
-    start = time.time()
+    start = now()
     tf.get_logger().setLevel("ERROR")  # fold after fold of predict() retraces; that is expected
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
@@ -204,6 +284,7 @@ def run(data_dir, out_dir, name="heatface", epochs=300, patience=40, seed=1, qui
     for note in data["notes"]:
         progress("note: " + note)
     data["groups"], findings = ev.merge_duplicates(data["x"], data["y"], data["groups"], data["files"])
+    data["bursts"] = data["groups"]
     per_class = ev.groups_per_class(data["y"], data["groups"])
     k = folds or (5 if len(data["y"]) <= 2000 else 3)
     k = min(k, min(per_class.values()))
@@ -211,29 +292,51 @@ def run(data_dir, out_dir, name="heatface", epochs=300, patience=40, seed=1, qui
         raise SystemExit("too few bursts: %s; cross-validation needs at least 2 bursts per label "
                          "(press the button several times, at different moments)"
                          % ", ".join("%s %d" % (data["labels"][c], n) for c, n in per_class.items()))
-    groups, group_kind = choose_groups(data, k)
-    data_warn = ev.data_warnings(data["y"], data["labels"], data["groups"], findings, data["burst_true"])
+    groups, group_kind, group_note = choose_groups(data, k)
+    data["groups"] = groups  # early stopping's validation keeps the same groups apart as the folds
+    data_warn = ev.data_warnings(data["y"], data["labels"], data["bursts"], findings, data["burst_true"])
     for w in data_warn:
         progress("WARNING: " + w)
     hold = load_holdouts(holdouts, data, block)
-    archs = list(architectures.CANDIDATES) if arch == "all" else [arch]
-    costs = candidate_costs(archs)
+    stage1, stage2 = search_stages(arch, augment, norm)
+    costs = candidate_costs(sorted({c["arch"] for c in stage1} | set(stage2)))
+    norm_costs = model_cost.load_norm_costs()
     if quick:
         epochs, patience = min(epochs, 3), 3
-    progress("data: %d images, labels %s, %d bursts, t_lo/t_hi %.1f/%.1f; %d-fold CV grouped by %s; "
-             "%s; budget %.0f s" % (len(data["y"]), data["labels"], len(set(data["groups"])), data["t_lo"],
-                                    data["t_hi"], k, group_kind, ", ".join(archs), time_budget))
+    progress("data: %d images, labels %s, %d bursts, t_lo/t_hi %.1f/%.1f; %d-fold CV %s; %s; budget %.0f s"
+             % (len(data["y"]), data["labels"], len(set(data["bursts"])), data["t_lo"], data["t_hi"], k,
+                group_note, ", ".join(c["name"] for c in stage1) + ("; then %s" % ", ".join(stage2) if stage2 else ""),
+                time_budget))
     cv_folds = ev.grouped_folds(data["y"], groups, k, seed)
-    clock = fitting.Clock(time_budget, k + 1, epochs, start)
-    if len(archs) == 1:
-        results = [cross_validate(archs[0], data, cv_folds, hold, seed, epochs, patience, clock, progress, lr)]
-    else:
-        results = compare(archs, data, cv_folds, hold, seed, epochs, patience, time_budget * k / (k + 1), lr,
-                          start)
-    for r in results:
-        r["cm4"] = costs.get(r["arch"], {})
-    chosen = choose(results)
-    baselines = ev.cv_baselines(data["x"], data["y"], cv_folds, hold)
+    baselines = ev.cv_baselines(data["x"], data["y"], cv_folds, hold)  # first: its time is in the budget
+
+    # each stage and the final fit share what is left in proportion to their fits
+    plan = [len(stage1) * k] + ([len(stage2) * k] if stage2 else []) + [1]
+
+    def stage_budget(i):
+        left = time_budget - (now() - start)
+        return now() - start + left * plan[i] / sum(plan[i:])
+
+    def annotate(rs):
+        for r in rs:
+            r["cm4"] = costs.get(r["arch"], {})
+            r["norm_instr"] = norm_costs.get(r["norm"], 0)
+        return rs
+
+    stages = [{"results": annotate(_stage(stage1, data, cv_folds, hold, seed, epochs, patience, stage_budget(0),
+                                          lr, start, progress, now))}]
+    stages[0]["winner"] = choose(stages[0]["results"])
+    if stage2:
+        w = stages[0]["winner"]
+        progress("stage 1 chose %s; stage 2: the architectures with %s augmentation, %s input"
+                 % (w["name"], w["augment"], w["norm"]))
+        more = annotate(_stage([candidate(a, w["augment"], w["norm"]) for a in stage2], data, cv_folds, hold,
+                               seed, epochs, patience, stage_budget(1), lr, start, progress, now))
+        stages.append({"results": [w] + more})
+        stages[1]["winner"] = choose(stages[1]["results"])
+    chosen = stages[-1]["winner"]
+    results = [r for st in stages for r in st["results"]]
+    results = [r for i, r in enumerate(results) if all(r is not q for q in results[:i])]
     model_warn = ev.model_warnings(data["y"], chosen["pred"], data["labels"])
     if chosen["collapsed"]:
         model_warn.append("COLLAPSED MODEL in fold(s) %s of %d: one class for every held-out image"
@@ -246,40 +349,46 @@ def run(data_dir, out_dir, name="heatface", epochs=300, patience=40, seed=1, qui
     if holdout_verdict:
         progress(holdout_verdict.replace("**", ""))
 
+    # the final model: the median best epoch of the folds, within what is left of the budget
+    # (its conversion and scoring reserved as measured after the folds' fits, and as much again
+    # for the arena search, export and report)
     final_epochs = max(1, int(np.median(chosen["best_epochs"])))
-    clock.fits_left = 1
-    # the final model gets at least its share of epochs, its conversion on top
-    clock.budget = max(clock.budget, time.time() - clock.start + time_budget / (k + 1) + clock.overhead_s)
+    clock = fitting.Clock(time_budget, 1, final_epochs, start, now, min_epochs=1)
+    clock.overhead_s = clock.tail_s = max(r.get("overhead_s") or 0.0 for r in results)
+    clock.image_epoch_s = chosen.get("image_epoch_s")
+    clock.provisional = False
     everything = np.arange(len(data["y"]))
-    model, _ = fitting.fit(chosen["arch"], data, everything, np.array([], int), seed, final_epochs, patience,
-                           clock, "%s final" % chosen["arch"], progress, lr)
-    tfl = int8_model(model, data, everything, seed)
+    model, final_ran = fitting.fit(chosen["arch"], data, everything, np.array([], int), seed, final_epochs,
+                                   patience, clock, "%s final" % chosen["name"], progress, lr,
+                                   augment_name=chosen["augment"], norm=chosen["norm"])
+    tfl = int8_model(model, data, everything, seed, chosen["norm"])
     tx.check_ops(tfl)
     arena_min = tx.measure_arena(tfl)
     arena_size = int(math.ceil((arena_min + 1024) / 512.0) * 512)  # margin for 32-bit targets' alignment
     meta = export(out_dir, name, tfl, data, arena_size, arena_min, model, chosen, k, group_kind, seed)
     final_hold = {}
     for hname, hx, hy in hold:
-        final_hold[hname] = float(np.mean(predict_int8(tfl, arena_size, hx)[0] == hy))
-    _, latency = predict_int8(tfl, arena_size, data["x"][:50])
+        final_hold[hname] = float(np.mean(predict_int8(tfl, arena_size, hx, chosen["norm"])[0] == hy))
+    _, latency = predict_int8(tfl, arena_size, data["x"][:50], chosen["norm"])
     with open(os.path.join(out_dir, name + ".split.json"), "w") as f:  # not deployed (tools/deploy.mk)
         json.dump({"group_by": group_kind, "folds": [[data["files"][i] for i in te] for _, te in cv_folds]},
                   f, indent=1)
     report = {
-        "data": ", ".join(dirs), "labels": data["labels"], "y": data["y"], "groups": data["groups"],
+        "data": ", ".join(dirs), "labels": data["labels"], "y": data["y"], "groups": data["bursts"],
         "sessions": data["sessions"], "burst_true": data["burst_true"], "t_lo": data["t_lo"], "t_hi": data["t_hi"],
-        "k": k, "group_kind": group_kind, "folds": cv_folds, "warnings": data_warn + model_warn,
-        "verdict": verdict, "holdout_verdict": holdout_verdict, "results": results, "chosen": chosen, "baselines": baselines,
+        "k": k, "group_kind": group_kind, "group_note": group_note, "folds": cv_folds,
+        "warnings": data_warn + model_warn, "verdict": verdict, "holdout_verdict": holdout_verdict,
+        "results": results, "stages": stages, "chosen": chosen, "baselines": baselines,
         "holdout_sizes": {h[0]: len(h[2]) for h in hold}, "final_holdout": final_hold,
-        "meta": meta, "latency_s": latency, "final_epochs": final_epochs, "seed": seed,
-        "budget_s": time_budget, "total_s": time.time() - start, "findings": len(findings),
-        "command": command}
+        "meta": meta, "latency_s": latency, "final_epochs": final_epochs, "final_ran": final_ran, "seed": seed,
+        "budget_s": time_budget, "findings": len(findings), "command": command}
+    report["total_s"] = now() - start
     train_report.write(out_dir, report)
     progress("CV int8 accuracy %.3f +- %.3f over %d folds (%s); model %d bytes, arena %d bytes, %d MACs, "
-             "TFLM %.3f ms" % (chosen["cv"]["mean"], chosen["cv"]["std"], k, chosen["arch"], len(tfl),
+             "TFLM %.3f ms" % (chosen["cv"]["mean"], chosen["cv"]["std"], k, chosen["name"], len(tfl),
                                arena_size, meta["macs"], latency * 1e3))
-    progress("wrote %s/%s.{tflite,labels.txt,json,split.json}, report.md in %.1f s total"
-             % (out_dir, name, time.time() - start))
+    progress("wrote %s/%s.{tflite,labels.txt,json,split.json}, report.md in %.1f s total (budget %.0f s)"
+             % (out_dir, name, now() - start, time_budget))
     return meta
 
 
@@ -298,8 +407,8 @@ def export(out_dir, name, tfl, data, arena_size, arena_min, model, chosen, k, gr
         "input_scale": float(qi["scales"][0]), "input_zero_point": int(qi["zero_points"][0]),
         "output_scale": float(qo["scales"][0]), "output_zero_point": int(qo["zero_points"][0]),
         "arena_size": arena_size, "arena_min_host": arena_min,
-        "input_shape": [1, fitting.ROWS, fitting.COLS, 1], "input": "gray8 / 255 (heatface.grayscale.to_gray8 with t_lo/t_hi)",
-        "arch": chosen["arch"], "ops": tx.model_ops(tfl), "model_bytes": len(tfl),
+        "input_shape": [1, fitting.ROWS, fitting.COLS, 1], "input": INPUT_TEXT[chosen["norm"]],
+        "input_norm": chosen["norm"], "augment": chosen["augment"], "arch": chosen["arch"], "ops": tx.model_ops(tfl), "model_bytes": len(tfl),
         "macs": architectures.count_macs(model), "params": int(model.count_params()),
         "cv_int8_accuracy": chosen["cv"]["mean"], "cv_int8_accuracy_std": chosen["cv"]["std"],
         "cv_folds": k, "cv_grouped_by": group_kind, "seed": seed,
@@ -328,12 +437,19 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1, help="random seed (1)")
     ap.add_argument("--block", type=int, default=10,
                     help="burst length assumed for files missing from captures.csv (10)")
+    ap.add_argument("--augment", default=fitting.DEFAULT_AUGMENT,
+                    help="augmentation: %s, or all to compare (default %s)"
+                         % (", ".join(fitting.AUGMENTATIONS), fitting.DEFAULT_AUGMENT))
+    ap.add_argument("--input-norm", default=fitting.DEFAULT_NORM,
+                    help="input normalisation: %s, or all to compare (default %s)"
+                         % (", ".join(fitting.INPUT_NORMS), fitting.DEFAULT_NORM))
     ap.add_argument("--quick", action="store_true", help="at most 3 epochs per fit (smoke runs)")
     args = ap.parse_args(argv)
     command = "python tools/train.py " + " ".join(sys.argv[1:] if argv is None else argv)
     run(args.data or ["data/synth"], args.out, args.name, args.epochs, args.patience, args.seed, args.quick,
         args.block, progress=lambda s: print(s, flush=True), arch=args.arch, folds=args.folds,
-        time_budget=args.time_budget, holdouts=args.holdout, command=command)
+        time_budget=args.time_budget, holdouts=args.holdout, command=command, augment=args.augment,
+        norm=args.input_norm)
 
 
 if __name__ == "__main__":

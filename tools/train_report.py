@@ -99,14 +99,14 @@ def write(out_dir, r):
              ", ".join("%s %d" % (labels[c], n) for c, n in sorted(per_class.items())),
              "" if len(set(r["sessions"])) < 2 else ", %d sessions" % len(set(r["sessions"])), r["t_lo"], r["t_hi"]),
           "",
-          method_text(r["k"], r["group_kind"], r["burst_true"]), "",
+          method_text(r["k"], r["group_kind"], r["burst_true"]) + (" Folds %s." % r["group_note"] if r.get("group_note") else ""), "",
           "The shipped model is then trained on all the data for %d epochs (the median best epoch of "
           "the folds): it has no held-out score of its own; the cross-validated figure estimates it."
           % r["final_epochs"], "",
           "## Cross-validated accuracy (same folds for every row)", "",
           "| model | accuracy |", "|---|---|",
-          "| CNN `%s`, int8 (TFLM) | %s |" % (chosen["arch"], _acc(chosen["cv"])),
-          "| CNN `%s`, float | %s |" % (chosen["arch"], _acc(chosen["cv_float"]))]
+          "| CNN `%s`, int8 (TFLM) | %s |" % (chosen["name"], _acc(chosen["cv"])),
+          "| CNN `%s`, float | %s |" % (chosen["name"], _acc(chosen["cv_float"]))]
     for name, b in r["baselines"].items():
         L.append("| baseline: %s | %s |" % (name, _acc(b["cv"])))
     L += ["", "## Per class (CNN int8, all folds pooled)", "",
@@ -161,35 +161,50 @@ def _holdout_section(r):
 
 
 def _candidates_section(r, out_dir):
-    import train  # the budget lives with the selection rule
+    import train  # the budget and the rule live with the selection
 
-    points = [(c["arch"], c["cm4"][train.COST_KEY], c["cv"]["mean"], c["cv"]["std"]) for c in r["results"]]
+    points = [(c["name"], train.cost(c), c["cv"]["mean"], c["cv"]["std"]) for c in r["results"]]
     cost_png(points, os.path.join(out_dir, "cost.png"), budget=train.INSTR_BUDGET)
     hold = list(r["holdout_sizes"])
     L = ["## Candidates: accuracy vs cost", "",
-         "Same folds for all; chosen: within the budget of %.1f M instructions per inference on the "
-         "emulated Cortex-M4F with the native kernels (issue 10), the best mean of CV and new-room "
-         "accuracy, the cheapest within 0.01. Instructions: `tools/model_cost.py --candidates` "
-         "(QEMU, `-icount`; each architecture with untrained weights, converted to int8 as here: "
-         "the count does not depend on the weight values), one `Interpreter.invoke()` with the "
-         "native kernels (heatface_nn, CMSIS-NN) and with the portable viper kernels (the bit-exact "
-         "reference, used where the firmware has no native module)." % (train.INSTR_BUDGET / 1e6), "",
-         "| arch | MACs | M4F instr native | M4F instr portable | CV int8 | " + " | ".join(hold)
-         + " | best epochs |", "|---" * (len(hold) + 6) + "|"]
-    for c in r["results"]:
-        mark = " (chosen)" if c is r["chosen"] else ""
-        L.append("| %s%s | %d | %d | %d | %s | %s | %s |" % (
-            c["arch"], mark, c["macs"], c["cm4"][train.COST_KEY], c["cm4"]["cm4_infer_instr_portable"],
-            _acc(c["cv"]), " | ".join("%.3f ± %.3f" % (c["holdout"][h]["mean"], c["holdout"][h]["std"])
-                                      for h in hold),
-            ",".join(str(e) for e in c["best_epochs"])))
-    return L + ["", "![accuracy vs cost](cost.png)", ""]
+         "Same folds for all. The rule, in every stage: within the budget of %.1f M instructions per "
+         "inference on the emulated Cortex-M4F with the native kernels (issue 10), the best score "
+         "(the mean of the CV accuracy and the %d new-room accuracies), the cheapest within 0.01 "
+         "of it. Instructions: `tools/model_cost.py --candidates` (QEMU, `-icount`; each "
+         "architecture with untrained weights, converted to int8 as here: the count does not "
+         "depend on the weight values), one `Interpreter.invoke()` with the native kernels "
+         "(heatface_nn, CMSIS-NN) and with the portable viper kernels (the bit-exact reference, "
+         "used where the firmware has no native module), plus what the input normalisation adds "
+         "to a classification (`tools/model_cost.py --norms`)."
+         % (train.INSTR_BUDGET / 1e6, len(hold)), ""]
+    titles = ["Stage 1: input normalisation x augmentation", "Stage 2: architectures with the stage-1 setting"]
+    for n, st in enumerate(r.get("stages") or [{"results": r["results"], "winner": r["chosen"]}]):
+        w = st["winner"]
+        L += ["### %s" % (titles[n] if len(r.get("stages") or ()) > 1 or n else "Candidates"), "",
+              "| candidate | arch | augment | input | MACs | M4F instr (native + input) | M4F instr portable "
+              "| CV int8 | " + " | ".join(hold) + " | score | best epochs |", "|---" * (len(hold) + 10) + "|"]
+        for c in st["results"]:
+            L.append("| %s%s | %s | %s | %s | %d | %d | %d | %s | %s | %.3f | %s |" % (
+                c["name"], " (chosen)" if c is w else "", c["arch"], c["augment"], c["norm"], c["macs"],
+                train.cost(c), c["cm4"].get("cm4_infer_instr_portable", 0), _acc(c["cv"]),
+                " | ".join("%.3f ± %.3f" % (c["holdout"][h]["mean"], c["holdout"][h]["std"]) for h in hold),
+                train.score(c), ",".join(str(e) for e in c["best_epochs"])))
+        within = [c for c in st["results"] if train.cost(c) <= train.INSTR_BUDGET]
+        best = max(within or st["results"], key=train.score)
+        why = ("the best score, %.3f" % train.score(w) if w is best else
+               "within 0.01 of the best score (%s, %.3f) and cheaper (%d vs %d instructions)"
+               % (best["name"], train.score(best), train.cost(w), train.cost(best)))
+        L += ["", "Chosen: **%s**: %s%s." % (w["name"], why, "" if within else
+                                              "; no candidate fits the budget, so the rule ran among all"), ""]
+    return L + ["![accuracy vs cost](cost.png)", ""]
 
 
 def _model_section(r, meta):
     cm4 = meta.get("cm4", {})
     L = ["## The shipped model", "", "| property | value |", "|---|---|",
          "| architecture | `%s` |" % meta["arch"],
+         "| augmentation in training | `%s` |" % meta.get("augment", "default"),
+         "| input normalisation (`input_norm`) | `%s`: %s |" % (meta.get("input_norm", "gray"), meta["input"]),
          "| ops | %s |" % ", ".join(meta["ops"]),
          "| MACs per inference | %d |" % meta["macs"],
          "| parameters | %d |" % meta["params"],
@@ -202,7 +217,10 @@ def _model_section(r, meta):
     for name, value in r["final_holdout"].items():
         L.append("| accuracy on new room %s | %.3f |" % (name, value))
     L += ["", "## Training", "",
-          "Seed %d; time budget %.0f s, whole run %.1f s; %d duplicate pairs found; best epochs per fold: %s."
-          % (r["seed"], r["budget_s"], r["total_s"], r["findings"], ",".join(str(e) for e in r["chosen"]["best_epochs"])),
+          "Seed %d; time budget %.0f s, whole run %.1f s (the report written at the end); %d duplicate pairs "
+          "found; best epochs per fold: %s; the final model ran %d of its %d epochs%s."
+          % (r["seed"], r["budget_s"], r["total_s"], r["findings"], ",".join(str(e) for e in r["chosen"]["best_epochs"]),
+             r.get("final_ran", r["final_epochs"]), r["final_epochs"],
+             "" if r.get("final_ran", r["final_epochs"]) >= r["final_epochs"] else " (capped by the time budget)"),
           ""] + (["Command: `%s`" % r["command"], ""] if r.get("command") else [])
     return L

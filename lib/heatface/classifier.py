@@ -17,7 +17,13 @@ Model file conventions, for a model ``models/<name>.tflite``:
 
 Input mapping, identical for both backends and matching training (which feeds x = gray / 255.0):
 ``q = round(x / scale) + zero_point`` clamped to -128..127, precomputed for the 256 gray levels
-at load (:func:`input_lut`). Scores are dequantized outputs ``(q - zp) * scale``.
+at load (:func:`input_lut`). The metadata's ``input_norm`` (:data:`INPUT_NORMS`) says what
+``gray`` is: ``"gray"`` (or absent) the frame as it is; ``"ambient"`` the frame relative to its
+ambient, ``clamp(gray - a + AMBIENT_OFFSET, 0, 255)`` with ``a = sum(gray) // 768`` (the frame's
+mean level, integer: the same on every port and in training), done by picking the frame's window
+of a table over every shifted level (no per-pixel work added). A median
+would resist a close face better but needs a histogram: ~450 bytes of native code the Wio
+firmware's flash does not have. Scores are dequantized outputs ``(q - zp) * scale``.
 
 Backends: ``"microlite"`` (the tflite-micro-micropython C module) or ``"pure"`` (the viper
 interpreter in :mod:`heatface.tflite`, bit-exact with TFLM's reference kernels); ``None`` picks
@@ -32,6 +38,8 @@ __all__ = ["Classifier", "ModelError", "input_lut"]
 
 INPUT_SHAPE = (1, 24, 32, 1)
 INPUT_SIZE = 768
+INPUT_NORMS = ("gray", "ambient")
+AMBIENT_OFFSET = 96  # the gray level a frame's mean is moved to
 
 
 def input_lut(scale, zero_point):
@@ -197,6 +205,11 @@ class Classifier:
         self.t_lo = float(meta.get("t_lo", 22.0))
         self.t_hi = float(meta.get("t_hi", 37.0))
         self.lut = input_lut(tin.scale, tin.zero_point)
+        self.input_norm = meta.get("input_norm", "gray")
+        lut = self.lut
+        # "ambient": t[v + 255] = lut[clamp(v, 0, 255)] for v = -255..255 + AMBIENT_OFFSET
+        self._table = (memoryview(bytes(lut[:1]) * 255 + lut + bytes(lut[255:]) * AMBIENT_OFFSET)
+                       if self.input_norm == "ambient" else None)
         self._raw = bytearray(n_out)
         self.scores = [0.0] * n_out
         cls = _pick_backend(backend)
@@ -233,7 +246,11 @@ class Classifier:
         if len(gray8) != INPUT_SIZE:
             raise ValueError("gray8 must have 768 values (24x32), got %d" % len(gray8))
         raw = self._raw
-        self._backend.run(gray8, self.lut, raw)
+        lut = self.lut
+        if self._table:
+            s = 255 + AMBIENT_OFFSET - sum(gray8) // INPUT_SIZE
+            lut = self._table[s:s + 256]
+        self._backend.run(gray8, lut, raw)
         zp = self.output_zero_point
         sc = self.output_scale
         scores = self.scores

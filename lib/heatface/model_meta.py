@@ -13,6 +13,9 @@ or that disagree between the two files refuse the model with :class:`ModelError`
 - ``input_scale`` (a positive number), ``input_zero_point`` (an integer -128..127): checked
   against the model's own quantization by the classifier; ``arena_size``: an integer
   1024..1048576; ``input_shape``: ``[1, 24, 32, 1]`` if given.
+- ``input_norm``: what the model's input is made from, one of
+  :data:`heatface.classifier.INPUT_NORMS` (absent: ``"gray"``, the frame as it is); any other value
+  refuses the model: no default could feed it the input it was trained on.
 """
 
 import json
@@ -64,6 +67,11 @@ def check_meta(meta, where, warnings):
     for name, ok, need in _FIELDS:
         if name in out and not ok(out[name]):
             warnings.append("%s: %s = %r is not %s; ignored" % (where, name, out.pop(name), need))
+    from heatface.classifier import INPUT_NORMS
+
+    if out.get("input_norm", "gray") not in INPUT_NORMS:
+        raise ModelError("%s: input_norm %r is none of %s: update lib/ or retrain"
+                         % (where, out["input_norm"], INPUT_NORMS))
     if "t_lo" in out or "t_hi" in out:
         t_lo, t_hi = out.get("t_lo"), out.get("t_hi")
         if not (_number(t_lo) and _number(t_hi) and -40 <= t_lo < t_hi <= 300):

@@ -149,3 +149,4 @@ def test_frozen_model_module_is_found_when_there_is_no_file():
     assert clf.labels == [line for line in files["conv_pool.labels.txt"].decode().split("\n") if line]
     label, score, scores = clf.classify(bytearray(768))
     assert label in clf.labels and len(scores) == len(clf.labels)
+

@@ -145,7 +145,10 @@ def test_shipped_model_separates_identities_on_fresh_sessions():
 
     dec = np.stack([np.asarray(Image.open(io.BytesIO(encode_gray(bytes(g.reshape(-1)), 32, 24))))
                     for g in gray])
-    scores, _ = tx.tflm_predict(open(path, "rb").read(), meta["arena_size"], dec)
+    import fitting
+
+    scores, _ = tx.tflm_predict(open(path, "rb").read(), meta["arena_size"],
+                                fitting.normalise(dec, meta.get("input_norm", "gray")))
     pred = np.array([labels.index(meta["labels"][i]) for i in scores.argmax(1)])
     faces = y < 2
     # fresh sessions must not fall far below what cross-validation promised (models trained before

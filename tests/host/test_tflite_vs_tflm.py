@@ -136,9 +136,11 @@ def test_shipped_model_references_are_current():
 
 
 def test_pure_interpreter_equals_tflm_on_synthetic_faces():
-    """The shipped model on realistic inputs: generated thermal faces and rooms, as to_gray8 and
-    the model's input table feed them on the board."""
+    """The shipped model on realistic inputs: generated thermal faces and rooms, as to_gray8, the
+    model's input normalisation and its input table feed them on the board (the input computed
+    independently, with training's numpy, tools/fitting.normalise)."""
     sys_path_tools()
+    import fitting  # tools/
     import make_faces  # tools/
     import thermal_scenes as ts
     from heatface.classifier import Classifier
@@ -157,7 +159,8 @@ def test_pure_interpreter_equals_tflm_on_synthetic_faces():
             temps = make_faces.face_frame(identities[k % 2], room, pose, rng)
         gray = to_gray8([float(t) for t in np.asarray(temps).reshape(-1)], None, clf.t_lo, clf.t_hi)
         clf.classify(gray)
-        x = bytes(clf.lut[g] & 0xFF for g in gray)
+        norm = fitting.normalise(np.frombuffer(bytes(gray), np.uint8).reshape(1, 24, 32), clf.input_norm)
+        x = bytes(clf.lut[g] & 0xFF for g in norm.reshape(-1))
         assert bytes(clf.raw_output()) == _run_tflm(tflm, x), k
 
 

@@ -52,7 +52,11 @@ def test_exported_files_and_metadata(trained):
     tfl = read(trained, ".tflite", "rb")
     assert len(tfl) == meta["model_bytes"] <= 32 * 1024
     assert meta["arch"] == architectures.DEFAULT and meta["cv_folds"] == 3
-    assert any(re.match(r"s2 fold 1/3 epoch +3/3 .* ETA \d+m\d\ds$", l) for l in trained["logs"])
+    assert (meta["augment"], meta["input_norm"]) == ("default", "gray") and meta["input"].startswith("gray8 / 255")
+    assert any(re.match(r"s2/default/gray fold 1/3 epoch +3/3 .* ETA \d+m\d\ds$", l) for l in trained["logs"])
+    # one session (one boot): grouped by burst, and the console says why
+    assert any("grouped by burst: too few sessions per label for 3 folds by session (env 1, face0 1, face1 1)" in l
+               for l in trained["logs"])
     assert os.path.exists(os.path.join(trained["out"], "confusion.png"))
 
 
@@ -97,9 +101,10 @@ def test_folds_are_burst_true_and_cover_everything(trained):
 def test_report_states_cv_spread_baselines_and_new_rooms(trained):
     report = trained["report"]
     assert "3-fold cross-validation grouped by burst" in report
+    assert "Folds grouped by burst: too few sessions per label" in report
     assert "**18 independent bursts**" in report
     acc = r"([0-9.]+) ± ([0-9.]+) \(([0-9.]+)–([0-9.]+)\)"
-    m = re.search(r"\| CNN `s2`, int8 \(TFLM\) \| " + acc, report)
+    m = re.search(r"\| CNN `s2/default/gray`, int8 \(TFLM\) \| " + acc, report)
     assert m and float(m.group(1)) == pytest.approx(trained["meta"]["cv_int8_accuracy"], abs=1e-3)
     for name in ("majority class", "hot-pixel count", "logistic regression"):
         assert re.search(r"\| baseline: %s \| %s \|" % (name, acc), report), name
@@ -260,19 +265,6 @@ def test_check_ops_rejects_unsupported(monkeypatch):
         tx.check_ops(b"")
 
 
-def test_choose_prefers_the_cheapest_near_the_best_within_budget():
-    def r(arch, instr, cv, hold):
-        return {"arch": arch, "cm4": {train.COST_KEY: instr}, "cv": {"mean": cv}, "holdout": {"far": {"mean": hold}}}
-
-    big = r("big", 4_000_000, 1.0, 1.0)
-    good = r("good", 1_200_000, 0.95, 0.9)
-    cheap = r("cheap", 600_000, 0.95, 0.895)
-    bad = r("bad", 300_000, 0.5, 0.5)
-    assert train.choose([big, good, cheap, bad]) is cheap
-    assert train.choose([big, r("bigger", 5_000_000, 0.5, 0.5)]) is big  # nothing within budget: the best there is
-    assert train.choose([{"arch": "one", "cm4": {}}])["arch"] == "one"  # a single candidate needs no cost
-
-
 def test_candidate_costs_are_measured_for_the_current_architectures(tmp_path):
     """tools/architectures.cm4.json (tools/model_cost.py --candidates on the emulated board) has
     every candidate, for the layers architectures.py builds now; the shipped architecture fits
@@ -290,18 +282,6 @@ def test_candidate_costs_are_measured_for_the_current_architectures(tmp_path):
     with pytest.raises(SystemExit, match="no current Cortex-M4F cost for s2 .*model_cost.py --candidates"):
         train.candidate_costs(["s2", "w4"], str(path))
     assert train.candidate_costs(["s2"], str(path)) == {}  # one architecture: nothing to compare
-
-
-def test_clock_caps_epochs_to_the_budget():
-    clock = fitting.Clock(budget_s=100.0, fits=4, max_epochs=300)
-    assert clock.cap(500) == 300  # nothing measured yet
-    clock.record(500, 0.5)  # 1 ms per image-epoch
-    assert 45 <= clock.cap(500) <= 50  # 100 s / 4 fits / 0.5 s per epoch
-    assert clock.eta(10, 500).endswith("s")
-    clock.after_fit(20.0)  # each fit's conversion and scoring: 4 x 20 s reserved
-    assert 5 <= clock.cap(500) <= 10  # (100 - 80) s / 4 fits / 0.5 s per epoch
-    m, sec = re.match(r"(\d+)m(\d\d)s$", clock.eta(0, 500)).groups()
-    assert 80 + 3 * 5 * 0.5 <= 60 * int(m) + int(sec) <= 80 + 3 * 10 * 0.5 + 1  # overheads + 3 capped fits
 
 
 def test_augment_keeps_range_and_identity_when_disabled():
@@ -407,23 +387,32 @@ def test_model_cost_update_report_replaces_the_cm4_rows(tmp_path):
 
 
 def test_candidates_section_plots_accuracy_against_measured_instructions(tmp_path):
-    """The comparison of --arch all: a row per candidate with its measured native and portable
-    instructions, the chosen one marked, and cost.png drawn on the instruction axis."""
+    """The staged search's report: every stage's table (a row per candidate with its measured
+    native + input and portable instructions, its score, the chosen one marked), what was chosen
+    and why, and cost.png drawn on the instruction axis."""
     import train_report
 
     costs = train.candidate_costs(["s2", "w4"])
 
-    def res(arch, cv):
+    def res(arch, cv, norm="gray", aug="default", norm_instr=0):
         s = {"mean": cv, "std": 0.01, "min": cv - 0.01, "max": cv + 0.01}
-        return {"arch": arch, "macs": costs[arch]["macs"], "cv": s, "holdout": {"far": s}, "best_epochs": [5, 6],
-                "cm4": costs[arch]}
+        return dict(train.candidate(arch, aug, norm), macs=costs[arch]["macs"], cv=s, holdout={"far": s},
+                    best_epochs=[5, 6], cm4=costs[arch], norm_instr=norm_instr)
 
-    results = [res("s2", 0.8), res("w4", 0.7)]
-    r = {"results": results, "chosen": train.choose(results), "holdout_sizes": {"far": 30}}
+    stage1 = [res("s2", 0.8), res("s2", 0.805, "ambient", norm_instr=42750), res("s2", 0.7, aug="none")]
+    st1 = {"results": stage1, "winner": train.choose(stage1)}
+    stage2 = [st1["winner"], res("w4", 0.7)]
+    st2 = {"results": stage2, "winner": train.choose(stage2)}
+    r = {"results": stage1 + stage2[1:], "stages": [st1, st2], "chosen": st2["winner"], "holdout_sizes": {"far": 30}}
     lines = train_report._candidates_section(r, str(tmp_path))
-    assert r["chosen"]["arch"] == "s2"
-    row = "| s2 (chosen) | %d | %d | %d | 0.800 ± 0.010 (0.790–0.810) | 0.800 ± 0.010 | 5,6 |" % (
+    assert r["chosen"]["name"] == "s2/default/gray"
+    row = "| s2/default/gray (chosen) | s2 | default | gray | %d | %d | %d | 0.800 ± 0.010 (0.790–0.810) | 0.800 ± 0.010 | 0.800 | 5,6 |" % (
         costs["s2"]["macs"], costs["s2"]["cm4_infer_instr_native"], costs["s2"]["cm4_infer_instr_portable"])
-    assert row in lines
-    assert any(l.startswith("| w4 | ") for l in lines)
+    assert lines.count(row) == 2  # chosen in both stages
+    assert "| s2/default/ambient | s2 | default | ambient | %d | %d |" % (
+        costs["s2"]["macs"], costs["s2"]["cm4_infer_instr_native"] + 42750) in "\n".join(lines)
+    assert "### Stage 1: input normalisation x augmentation" in lines and any(l.startswith("| w4/default/gray | ") for l in lines)
+    assert ("Chosen: **s2/default/gray**: within 0.01 of the best score (s2/default/ambient, 0.805) and cheaper "
+            "(%d vs %d instructions)." % (train.cost(stage1[0]), train.cost(stage1[1]))) in lines
+    assert "Chosen: **s2/default/gray**: the best score, 0.800." in lines
     assert Image.open(str(tmp_path / "cost.png")).size == (560, 360)
