@@ -53,6 +53,13 @@ class App:
         from heatface.config import with_defaults
         from heatface.modes import default_modes
 
+        if modes is None:
+            # infer mode's native kernels first: their machine code wants one large block (~11 KB),
+            # which the app's own allocations below can leave nowhere (heatface.tflite_native)
+            from heatface.tflite_native import load
+
+            gc.collect()
+            load()
         self.board = board
         self.config = config = with_defaults(config)
         # a board may keep its own time (the simulator's is virtual, for repeatable sessions)

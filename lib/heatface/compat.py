@@ -4,6 +4,11 @@ On MicroPython these are the ``time`` module's own functions; on CPython they ar
 the same semantics (millisecond ticks that wrap, ``ticks_diff`` aware of the wrap).
 """
 
+import gc
+import sys
+
+_MICROPYTHON = sys.implementation.name == "micropython"
+
 try:
     from time import sleep_ms, sleep_us, ticks_add, ticks_diff, ticks_ms, ticks_us
 except ImportError:  # CPython
@@ -35,8 +40,6 @@ def unload(name):
     """Forget the module ``name`` (e.g. ``"heatface.model_meta"``) so the heap can reclaim it: for
     code that runs once (checking the settings, loading the model) and need not stay resident.
     Every name the module is known by goes (a deployment may forward it from another package)."""
-    import sys
-
     mod = sys.modules.get(name)
     for key in [k for k in sys.modules if k == name or (mod is not None and sys.modules[k] is mod)]:
         del sys.modules[key]
@@ -45,3 +48,14 @@ def unload(name):
             delattr(sys.modules[parts[0]], parts[1])  # the package's attribute, set by the import
         except (KeyError, AttributeError, IndexError):
             pass
+
+
+def pack_heap():
+    """Collect garbage between the steps of a long allocating job (loading the model). On a port
+    without a GC threshold (the samd port's MICROPY_GC_ALLOC_THRESHOLD is 0) garbage is collected
+    only when an allocation fails, so such a job first fills the whole free heap with its garbage
+    and keeps objects spread over all of it: its later large buffers then find no block.
+    Collecting per step keeps what it keeps packed. Nothing on CPython (its heap does not
+    fragment so, and a collection there is slow)."""
+    if _MICROPYTHON:
+        gc.collect()

@@ -27,6 +27,7 @@ import sys
 from array import array
 
 from heatface import tflite_native
+from heatface.compat import pack_heap
 from heatface.tflite_fb import (AVERAGE_POOL_2D, CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
                                 INT8, INT32, MAX_POOL_2D, MEAN, RESHAPE, SOFTMAX, TYPE_NAMES,
                                 ModelError, op_name, parse)
@@ -143,6 +144,7 @@ class Interpreter:
         self._scratch_need = 0
         self._steps = []
         for op in ops:
+            pack_heap()  # compat.pack_heap: the load's objects kept together
             self._steps.append(self._prepare(op))
         # one scratch for every native step that needs one, sized for the largest
         scratch = bytearray(self._scratch_need)
@@ -157,7 +159,8 @@ class Interpreter:
     def _arena(self, ops, input_index, output_index):
         """One bytearray for every activation tensor (a single allocation limits fragmentation),
         tensors whose lifetimes do not overlap sharing bytes (greedy by size, as TFLM plans its
-        arena). The input and output live through the whole run, so they stay readable."""
+        arena). The input and output live through the whole run, so they stay readable. A heap
+        with no block that large gets a bytearray per tensor instead (``arena`` None)."""
         gc.collect()
         alias = {}  # RESHAPE output -> the tensor whose buffer it shares
         first = {input_index: -1}
@@ -190,7 +193,15 @@ class Interpreter:
             placed.append((off, size, a, b))
             self._bufs[k] = off
             total = max(total, off + size)
-        self.arena = bytearray(total)
+        try:
+            self.arena = bytearray(total)
+        except MemoryError:
+            # A fragmented heap (free bytes, but in holes smaller than the plan): a buffer per
+            # tensor, each from whatever hole fits it; more bytes in all, none shared.
+            self.arena = None
+            for k in first:
+                self._bufs[k] = bytearray(self.tensors[k].size())
+            return
         mv = memoryview(self.arena)
         for k in first:
             off = self._bufs[k]

@@ -12,6 +12,8 @@ stored as uint32 offsets relative to where the offset itself sits.
 
 import struct
 
+from heatface.compat import pack_heap
+
 # TensorType values from the schema.
 FLOAT32 = 0
 INT32 = 2
@@ -216,6 +218,7 @@ def parse(buf):
     sg = subgraphs[0]
     tensors = []
     for i, t in enumerate(r.tables(sg, 0)):
+        pack_heap()
         ten = Tensor()
         ten.index = i
         ten.shape = r.ints(t, 0)
@@ -245,6 +248,7 @@ def parse(buf):
         tensors.append(ten)
     ops = []
     for o in r.tables(sg, 3):
+        pack_heap()
         op = Operator()
         idx = r.scalar(o, 0, "<I", 0)
         if idx >= len(codes):
