@@ -64,15 +64,25 @@ LIB_PY       := $(shell find lib -name '*.py' -not -path '*/__pycache__/*' | sor
 MODEL_FILES  := $(filter-out %.split.json,$(wildcard models/*.tflite models/*.labels.txt models/*.json))
 STAGE        := out/deploy
 
-.PHONY: deploy deploy-stage run pull repl mpy package-json
+# One staging at a time per checkout: `mpy` rebuilds out/mpy/<arch> in place and deploy-stage
+# copies from it (tools/cm4 stages board images while `make test`'s deploy tests stage too). Both
+# run their recipe (_mpy, _deploy-stage) under this lock; without util-linux's flock, unlocked.
+STAGE_LOCK   := out/.stage.lock
+FLOCK        := $(if $(shell command -v flock 2>/dev/null),flock $(STAGE_LOCK))
+
+.PHONY: deploy deploy-stage _deploy-stage run pull repl mpy _mpy package-json
 
 deploy-stage: $(if $(filter $(NATMOD_ARCHS),$(ARCH)),$(NATMOD_SRCS)) \
   $(if $(filter $(PIXELS_VARIANTS),$(ARCH)),out/natmod/$(ARCH)/heatface_pixels.mpy)
+mpy deploy-stage:
+	@mkdir -p out && $(FLOCK) $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) _$@
+
+_deploy-stage:
 	@case "$(DEPLOY_FORM)" in py|mpy|romfs|frozen) ;; \
 	  *) echo "deploy: DEPLOY_FORM=$(DEPLOY_FORM) is not one of py, mpy, romfs, frozen" >&2; exit 1;; esac
 	@rm -rf $(STAGE) $(STAGE)-rom $(STAGE).romfs && mkdir -p $(STAGE)/lib
 ifneq ($(filter mpy romfs,$(DEPLOY_FORM)),)
-	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) mpy ARCH=$(ARCH) >/dev/null
+	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) _mpy ARCH=$(ARCH) >/dev/null
 	@cp -R out/mpy/$(ARCH)/lib/. $(STAGE)/lib/
 ifeq ($(NATIVE_MPY),0)
 	@for f in $$(find $(STAGE)/lib -name '*.mpy'); do \
@@ -147,7 +157,7 @@ pull:
 	  echo "pull: captures.csv merged into $(PULL_DIR)/captures.csv (the bursts make train keeps apart)"; \
 	else echo "pull: no captures.csv on the card: make train cannot tell bursts apart" >&2; fi
 
-mpy:
+_mpy:
 	@rm -rf out/mpy/$(ARCH)/lib
 	@for f in $(LIB_PY); do \
 	  o=out/mpy/$(ARCH)/$${f%.py}.mpy; mkdir -p $$(dirname $$o); \

@@ -243,6 +243,27 @@ def test_deploy_stage_keeps_machine_code_out_of_mpy_files_for_xtensawin(tmp_path
     assert not any(f.startswith(("heatface_nn_", "heatface_pixels")) for f in sent)  # none for xtensawin
 
 
+def test_deploy_stage_waits_for_the_staging_lock(tmp_path):
+    # make mpy rebuilds out/mpy/<arch> in place and deploy-stage copies from it: while another
+    # staging holds the checkout's lock (tools/deploy.mk's STAGE_LOCK), a second one waits
+    import fcntl
+
+    stage = tmp_path / "stage"
+    os.makedirs(os.path.join(ROOT, "out"), exist_ok=True)
+    with open(os.path.join(ROOT, "out", ".stage.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        proc = subprocess.Popen(make_command(tmp_path) + ["deploy-stage", "STAGE=%s" % stage, "DEPLOY_FORM=mpy"],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            time.sleep(3)
+            assert proc.poll() is None and not stage.exists(), "deploy-stage did not wait for the lock"
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    out, _ = proc.communicate(timeout=240)
+    assert proc.returncode == 0, out
+    assert (stage / "lib" / "heatface" / "app.mpy").is_file()
+
+
 def _forwarded(rel):
     """The file a module (``heatface/x.py``) that stays on the filesystem has there
     (tools/deploy_board.py)."""

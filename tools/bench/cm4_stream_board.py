@@ -71,14 +71,19 @@ def us_per_call(fn, n):
 
 
 def measure(frames=60):
-    """Prints ``HFSTREAM plain=<us> stream=<us> raw=<us> bytes=<stream> rawbytes=<raw>`` per frame;
-    the plain loop is measured before and after (the mean is printed) to show the spread."""
+    """Prints ``HFSTREAM plain=<us> stream=<us> raw=<us> bytes=<stream> rawbytes=<raw>`` per frame
+    (the plain loop is measured before and after: the mean is printed, and the spread), and
+    ``HFIO <variant>=<sensor bus bytes>,<LCD bytes>`` per frame."""
     figures = {}
+    io_bytes = {}
     for kind in (None, "stream", "raw", None):
         app = make_app(kind)
         sent0 = app.link.serial.sent if kind else 0
+        bus, lcd = app.board.bus, app.board.lcd
+        bus0, lcd0 = bus.bytes_read + bus.bytes_written, lcd.bytes_sent
         us = us_per_frame(app, frames)
         sent = (app.link.serial.sent - sent0) // frames if kind else 0
+        io_bytes[kind] = ((bus.bytes_read + bus.bytes_written - bus0) // frames, (lcd.bytes_sent - lcd0) // frames)
         gc.collect()
         figures.setdefault(kind, []).append((us, sent, gc.mem_free()))
         app = None
@@ -99,3 +104,4 @@ def measure(frames=60):
     print("HFSTREAM plain=%d stream=%d raw=%d bytes=%d rawbytes=%d spread=%d"
           % ((plain[0][0] + plain[1][0]) / 2, figures["stream"][0][0], figures["raw"][0][0],
              figures["stream"][0][1], figures["raw"][0][1], abs(plain[0][0] - plain[1][0])))
+    print("HFIO " + " ".join("%s=%d,%d" % ((kind or "plain",) + io_bytes[kind]) for kind in (None, "stream", "raw")))

@@ -107,15 +107,10 @@ def stage_drivers(dest):
 def stage_app(form, dest):
     """The app as ``make deploy-stage DEPLOY_FORM=<form>`` stages it: the filesystem's files in
     ``dest``, the ROMFS partition's (romfs form) in ``dest``-rom."""
-    import fcntl
-
-    os.makedirs(os.path.join(REPO, "out"), exist_ok=True)
-    # `make mpy` rebuilds out/mpy/armv7emsp in place: one staging at a time per checkout
-    with open(os.path.join(REPO, "out", ".cm4-stage.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        subprocess.run(["make", "-s", "--no-print-directory", "-C", REPO, "deploy-stage",
-                        "STAGE=" + os.path.abspath(dest), "DEPLOY_FORM=" + form, "ARCH=armv7emsp"],
-                       check=True, stdout=subprocess.DEVNULL)
+    # deploy-stage takes the checkout's staging lock (tools/deploy.mk: out/mpy is rebuilt in place)
+    subprocess.run(["make", "-s", "--no-print-directory", "-C", REPO, "deploy-stage",
+                    "STAGE=" + os.path.abspath(dest), "DEPLOY_FORM=" + form, "ARCH=armv7emsp"],
+                   check=True, stdout=subprocess.DEVNULL)
 
 
 def make_romfs(src_dir, image):
