@@ -29,8 +29,10 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 CODESIZE=${MICROPY_HW_CODESIZE:-496K}
 ROMFS=${MICROPY_HW_ROMFS_BYTES:-0}
 # The samd port has no complex numbers (ulab's link fails without ULAB_SUPPORTS_COMPLEX=0).
-# All of ulab otherwise: the CPython ulab stand-in (tools/shims/ulab) has the whole surface too.
-ULAB_FLAGS="-DULAB_SUPPORTS_COMPLEX=0"
+# ulab without the modules heatface never imports and the CPython stand-in (tools/shims/ulab) does
+# not offer either: scipy, numpy.fft and numpy.linalg (ulab.h's switches): about 20 KB of flash
+# for lib/ to grow into (firmware/README.md). ulab.numpy itself stays whole, as in the stand-in.
+ULAB_FLAGS="-DULAB_SUPPORTS_COMPLEX=0 -DULAB_HAS_SCIPY=0 -DULAB_NUMPY_HAS_FFT_MODULE=0 -DULAB_NUMPY_HAS_LINALG_MODULE=0"
 
 die() { echo "build_wio_terminal: $*" >&2; exit 1; }
 [ -n "${MICROPY_SRC:-}" ] || die "set MICROPY_SRC to a MicroPython v1.28.0 tree"
