@@ -2,6 +2,7 @@
 
     python tools/model_cost.py models/heatface.tflite [--update-report] [--form F]
     python tools/model_cost.py --candidates [--out tools/architectures.cm4.json]
+    python tools/model_cost.py --norms [--out tools/architectures.cm4.json]
 
 For each set of int8 kernels heatface's interpreter has (``portable``: the viper kernels of
 heatface.tflite_kernels, the bit-exact reference; ``native``: the heatface_nn dynamic native
@@ -15,6 +16,9 @@ rows of ``report.md`` next to it. ``--candidates`` builds every architecture of
 tools/architectures.py with untrained weights (the cost of a layer does not depend on its weight
 values), converts it to int8 as training does and measures it: the file it writes is the cost
 axis of ``train.py --arch all`` (choice within the instruction budget, report, cost.png).
+``--norms`` measures what each input normalisation (heatface.classifier's ``input_norm``) adds to
+one ``Classifier.classify`` of the shipped model on the pure backend, into the same file's
+``input_norms``: the selection adds it to a candidate's cost.
 """
 
 import argparse

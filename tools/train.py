@@ -272,10 +272,10 @@ def run(data_dir, out_dir, name="heatface", epochs=300, patience=40, seed=1, qui
     """Cross-validate (a staged search when ``arch``, ``augment`` or ``norm`` is "all": see
     :func:`search_stages`), train the final model on all data, export and report; returns the
     metadata dict written to ``<name>.json``. ``command``: how the run was started, for the report."""
+    start = now()  # the budget covers importing TensorFlow too
     import keras
     import tensorflow as tf
 
-    start = now()
     tf.get_logger().setLevel("ERROR")  # fold after fold of predict() retraces; that is expected
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
