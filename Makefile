@@ -14,9 +14,10 @@ DATA    ?= data/synth
 OUT     ?= models
 # the CNN architecture make train builds (ARCH is the board's: tools/deploy.mk)
 MODEL_ARCH ?= s2
-# augmentation and input normalisation make train uses (all: chosen by the staged search)
-AUGMENT ?= default
-INPUT_NORM ?= gray
+# augmentation and input normalisation make train uses (all: chosen by the staged search; empty:
+# train.py's defaults, what the search chose within the board's budgets, see models/search.md)
+AUGMENT ?=
+INPUT_NORM ?=
 FOLDS   ?=
 BUDGET  ?= 600
 NEWROOMS := far hot drift noisy
@@ -38,7 +39,7 @@ help:
 	@echo "make bench       benchmarks -> out/bench.json"
 	@echo "make soak        10,000 frames a mode on the emulated board: no error, heap flat -> out/soak.json"
 	@echo "make data        synthetic thermal faces -> $(DATA)/ (label.n.jpg + captures.csv), new rooms -> data/newroom/"
-	@echo "make train       cross-validate, train and quantize the CNN: DATA=$(DATA) OUT=$(OUT) MODEL_ARCH=$(MODEL_ARCH)|all AUGMENT=$(AUGMENT)|all INPUT_NORM=$(INPUT_NORM)|all BUDGET=$(BUDGET) s"
+	@echo "make train       cross-validate, train and quantize the CNN: DATA=$(DATA) OUT=$(OUT) MODEL_ARCH=$(MODEL_ARCH)|all AUGMENT=NAME|all INPUT_NORM=NAME|all BUDGET=$(BUDGET) s"
 	@echo "make deploy      copy the app to a board (PORT=auto MIP=1 MPY=0 ARCH=armv7emsp)"
 	@echo "make run | pull | repl | mpy ARCH=... | package-json   (see tools/deploy.mk)"
 	@echo "make view        live view of a board on http://127.0.0.1:8765/ (PORT=auto, or SIM=1 [REC=file])"
@@ -169,8 +170,8 @@ data: venv
 train: venv
 	@[ -d "$(DATA)" ] || { echo "make train: no data folder '$(DATA)' (synthetic faces: make data;" \
 	  "your captures: make pull, then make train DATA=data/raw)" >&2; exit 2; }
-	$(BIN)/python tools/train.py --data $(DATA) --out $(OUT) --arch $(MODEL_ARCH) --augment $(AUGMENT) \
-	  --input-norm $(INPUT_NORM) --time-budget $(BUDGET) $(if $(FOLDS),--folds $(FOLDS)) \
+	$(BIN)/python tools/train.py --data $(DATA) --out $(OUT) --arch $(MODEL_ARCH) $(if $(AUGMENT),--augment $(AUGMENT)) \
+	  $(if $(INPUT_NORM),--input-norm $(INPUT_NORM)) --time-budget $(BUDGET) $(if $(FOLDS),--folds $(FOLDS)) \
 	  $(addprefix --holdout ,$(HOLDOUT))
 	@# the tests check the on-board interpreter against TFLM's outputs for the shipped model
 	@if [ "$(OUT)" = models ]; then $(BIN)/python tools/make_test_models.py --shipped; fi

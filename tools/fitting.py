@@ -19,6 +19,9 @@ from heatface.classifier import AMBIENT_OFFSET, INPUT_NORMS  # noqa: E402  (one 
 ROWS, COLS = 24, 32
 DEFAULT_NORM = "gray"
 DEFAULT_AUGMENT = "default"
+# what `make train` / train.py use unless told: the staged search's choice within the board's
+# budgets (models/search.md)
+CHOSEN_AUGMENT, CHOSEN_NORM = "room", "ambient"
 
 
 # --------------------------------------------------------------------------- augmentation

@@ -167,8 +167,10 @@ def _candidates_section(r, out_dir):
     cost_png(points, os.path.join(out_dir, "cost.png"), budget=train.INSTR_BUDGET)
     hold = list(r["holdout_sizes"])
     L = ["## Candidates: accuracy vs cost", "",
-         "Same folds for all. The rule, in every stage: within the budget of %.1f M instructions per "
-         "inference on the emulated Cortex-M4F with the native kernels (issue 10), the best score "
+         "Same folds for all. The rule, in every stage: within the budgets of %.1f M instructions per "
+         "inference on the emulated Cortex-M4F with the native kernels (issue 10) and %d bytes of heap "
+         "for one inference (the largest figure `tools/cm4/heap_fit.py --test` has shown to fit a "
+         "fragmented Wio heap), the best score "
          "(the mean of the CV accuracy and the %d new-room accuracies), the cheapest within 0.01 "
          "of it. Instructions: `tools/model_cost.py --candidates` (QEMU, `-icount`; each "
          "architecture with untrained weights, converted to int8 as here: the count does not "
@@ -176,26 +178,28 @@ def _candidates_section(r, out_dir):
          "(heatface_nn, CMSIS-NN) and with the portable viper kernels (the bit-exact reference, "
          "used where the firmware has no native module), plus what the input normalisation adds "
          "to a classification (`tools/model_cost.py --norms`)."
-         % (train.INSTR_BUDGET / 1e6, len(hold)), ""]
+         % (train.INSTR_BUDGET / 1e6, train.HEAP_BUDGET, len(hold)), ""]
     titles = ["Stage 1: input normalisation x augmentation", "Stage 2: architectures with the stage-1 setting"]
     for n, st in enumerate(r.get("stages") or [{"results": r["results"], "winner": r["chosen"]}]):
         w = st["winner"]
         L += ["### %s" % (titles[n] if len(r.get("stages") or ()) > 1 or n else "Candidates"), "",
               "| candidate | arch | augment | input | MACs | M4F instr (native + input) | M4F instr portable "
-              "| CV int8 | " + " | ".join(hold) + " | score | best epochs |", "|---" * (len(hold) + 10) + "|"]
+              "| M4F heap | CV int8 | " + " | ".join(hold) + " | score | best epochs |",
+              "|---" * (len(hold) + 11) + "|"]
         for c in st["results"]:
-            L.append("| %s%s | %s | %s | %s | %d | %d | %d | %s | %s | %.3f | %s |" % (
+            L.append("| %s%s | %s | %s | %s | %d | %d | %d | %d | %s | %s | %.3f | %s |" % (
                 c["name"], " (chosen)" if c is w else "", c["arch"], c["augment"], c["norm"], c["macs"],
-                train.cost(c), c["cm4"].get("cm4_infer_instr_portable", 0), _acc(c["cv"]),
+                train.cost(c), c["cm4"].get("cm4_infer_instr_portable", 0), c["cm4"].get(train.HEAP_KEY, 0),
+                _acc(c["cv"]),
                 " | ".join("%.3f ± %.3f" % (c["holdout"][h]["mean"], c["holdout"][h]["std"]) for h in hold),
                 train.score(c), ",".join(str(e) for e in c["best_epochs"])))
-        within = [c for c in st["results"] if train.cost(c) <= train.INSTR_BUDGET]
+        within = [c for c in st["results"] if train.fits(c)]
         best = max(within or st["results"], key=train.score)
         why = ("the best score, %.3f" % train.score(w) if w is best else
                "within 0.01 of the best score (%s, %.3f) and cheaper (%d vs %d instructions)"
                % (best["name"], train.score(best), train.cost(w), train.cost(best)))
         L += ["", "Chosen: **%s**: %s%s." % (w["name"], why, "" if within else
-                                              "; no candidate fits the budget, so the rule ran among all"), ""]
+                                              "; no candidate fits the budgets, so the rule ran among all"), ""]
     return L + ["![accuracy vs cost](cost.png)", ""]
 
 

@@ -406,8 +406,9 @@ def test_candidates_section_plots_accuracy_against_measured_instructions(tmp_pat
     r = {"results": stage1 + stage2[1:], "stages": [st1, st2], "chosen": st2["winner"], "holdout_sizes": {"far": 30}}
     lines = train_report._candidates_section(r, str(tmp_path))
     assert r["chosen"]["name"] == "s2/default/gray"
-    row = "| s2/default/gray (chosen) | s2 | default | gray | %d | %d | %d | 0.800 ± 0.010 (0.790–0.810) | 0.800 ± 0.010 | 0.800 | 5,6 |" % (
-        costs["s2"]["macs"], costs["s2"]["cm4_infer_instr_native"], costs["s2"]["cm4_infer_instr_portable"])
+    row = "| s2/default/gray (chosen) | s2 | default | gray | %d | %d | %d | %d | 0.800 ± 0.010 (0.790–0.810) | 0.800 ± 0.010 | 0.800 | 5,6 |" % (
+        costs["s2"]["macs"], costs["s2"]["cm4_infer_instr_native"], costs["s2"]["cm4_infer_instr_portable"],
+        costs["s2"][train.HEAP_KEY])
     assert lines.count(row) == 2  # chosen in both stages
     assert "| s2/default/ambient | s2 | default | ambient | %d | %d |" % (
         costs["s2"]["macs"], costs["s2"]["cm4_infer_instr_native"] + 42750) in "\n".join(lines)
