@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 import evaluate as ev
+import selection
 
 # Cortex-M4F figures of a model (tools/model_cost.py on the emulated board fills them in)
 CM4_KEYS = ("cm4_form", "cm4_infer_instr_portable", "cm4_infer_instr_native", "cm4_infer_ms_portable",
@@ -161,10 +162,8 @@ def _holdout_section(r):
 
 
 def _candidates_section(r, out_dir):
-    import train  # the budget and the rule live with the selection
-
-    points = [(c["name"], train.cost(c), c["cv"]["mean"], c["cv"]["std"]) for c in r["results"]]
-    cost_png(points, os.path.join(out_dir, "cost.png"), budget=train.INSTR_BUDGET)
+    points = [(c["name"], selection.cost(c), c["cv"]["mean"], c["cv"]["std"]) for c in r["results"]]
+    cost_png(points, os.path.join(out_dir, "cost.png"), budget=selection.INSTR_BUDGET)
     hold = list(r["holdout_sizes"])
     L = ["## Candidates: accuracy vs cost", "",
          "Same folds for all. The rule, in every stage: within the budgets of %.1f M instructions per "
@@ -178,7 +177,7 @@ def _candidates_section(r, out_dir):
          "(heatface_nn, CMSIS-NN) and with the portable viper kernels (the bit-exact reference, "
          "used where the firmware has no native module), plus what the input normalisation adds "
          "to a classification (`tools/model_cost.py --norms`)."
-         % (train.INSTR_BUDGET / 1e6, train.HEAP_BUDGET, len(hold)), ""]
+         % (selection.INSTR_BUDGET / 1e6, selection.HEAP_BUDGET, len(hold)), ""]
     titles = ["Stage 1: input normalisation x augmentation", "Stage 2: architectures with the stage-1 setting"]
     for n, st in enumerate(r.get("stages") or [{"results": r["results"], "winner": r["chosen"]}]):
         w = st["winner"]
@@ -189,15 +188,15 @@ def _candidates_section(r, out_dir):
         for c in st["results"]:
             L.append("| %s%s | %s | %s | %s | %d | %d | %d | %d | %s | %s | %.3f | %s |" % (
                 c["name"], " (chosen)" if c is w else "", c["arch"], c["augment"], c["norm"], c["macs"],
-                train.cost(c), c["cm4"].get("cm4_infer_instr_portable", 0), c["cm4"].get(train.HEAP_KEY, 0),
+                selection.cost(c), c["cm4"].get("cm4_infer_instr_portable", 0), c["cm4"].get(selection.HEAP_KEY, 0),
                 _acc(c["cv"]),
                 " | ".join("%.3f ± %.3f" % (c["holdout"][h]["mean"], c["holdout"][h]["std"]) for h in hold),
-                train.score(c), ",".join(str(e) for e in c["best_epochs"])))
-        within = [c for c in st["results"] if train.fits(c)]
-        best = max(within or st["results"], key=train.score)
-        why = ("the best score, %.3f" % train.score(w) if w is best else
+                selection.score(c), ",".join(str(e) for e in c["best_epochs"])))
+        within = [c for c in st["results"] if selection.fits(c)]
+        best = max(within or st["results"], key=selection.score)
+        why = ("the best score, %.3f" % selection.score(w) if w is best else
                "within 0.01 of the best score (%s, %.3f) and cheaper (%d vs %d instructions)"
-               % (best["name"], train.score(best), train.cost(w), train.cost(best)))
+               % (best["name"], selection.score(best), selection.cost(w), selection.cost(best)))
         L += ["", "Chosen: **%s**: %s%s." % (w["name"], why, "" if within else
                                               "; no candidate fits the budgets, so the rule ran among all"), ""]
     return L + ["![accuracy vs cost](cost.png)", ""]

@@ -15,6 +15,7 @@ import fitting
 import make_faces as mf
 import tflite_export as tx
 import training_data
+import selection
 import train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -269,19 +270,19 @@ def test_candidate_costs_are_measured_for_the_current_architectures(tmp_path):
     """tools/architectures.cm4.json (tools/model_cost.py --candidates on the emulated board) has
     every candidate, for the layers architectures.py builds now; the shipped architecture fits
     issue 10's budget with the native kernels; a stale or missing file is refused for --arch all."""
-    costs = train.candidate_costs(list(architectures.CANDIDATES))
+    costs = selection.candidate_costs(list(architectures.CANDIDATES))
     assert set(costs) == set(architectures.CANDIDATES)
     for arch, c in costs.items():
         assert 0 < c["cm4_infer_instr_native"] < c["cm4_infer_instr_portable"], arch
         assert set(c["ops"]) <= set(tx.ALLOWED_OPS)
-    assert costs[architectures.DEFAULT][train.COST_KEY] <= train.INSTR_BUDGET
+    assert costs[architectures.DEFAULT][selection.COST_KEY] <= selection.INSTR_BUDGET
     stale = json.loads(open(train.model_cost.CANDIDATES_FILE).read())
     stale["candidates"]["s2"]["macs"] += 1
     path = tmp_path / "c.json"
     path.write_text(json.dumps(stale))
     with pytest.raises(SystemExit, match="no current Cortex-M4F cost for s2 .*model_cost.py --candidates"):
-        train.candidate_costs(["s2", "w4"], str(path))
-    assert train.candidate_costs(["s2"], str(path)) == {}  # one architecture: nothing to compare
+        selection.candidate_costs(["s2", "w4"], str(path))
+    assert selection.candidate_costs(["s2"], str(path)) == {}  # one architecture: nothing to compare
 
 
 def test_augment_keeps_range_and_identity_when_disabled():
@@ -392,28 +393,28 @@ def test_candidates_section_plots_accuracy_against_measured_instructions(tmp_pat
     and why, and cost.png drawn on the instruction axis."""
     import train_report
 
-    costs = train.candidate_costs(["s2", "w4"])
+    costs = selection.candidate_costs(["s2", "w4"])
 
     def res(arch, cv, norm="gray", aug="default", norm_instr=0):
         s = {"mean": cv, "std": 0.01, "min": cv - 0.01, "max": cv + 0.01}
-        return dict(train.candidate(arch, aug, norm), macs=costs[arch]["macs"], cv=s, holdout={"far": s},
+        return dict(selection.candidate(arch, aug, norm), macs=costs[arch]["macs"], cv=s, holdout={"far": s},
                     best_epochs=[5, 6], cm4=costs[arch], norm_instr=norm_instr)
 
     stage1 = [res("s2", 0.8), res("s2", 0.805, "ambient", norm_instr=42750), res("s2", 0.7, aug="none")]
-    st1 = {"results": stage1, "winner": train.choose(stage1)}
+    st1 = {"results": stage1, "winner": selection.choose(stage1)}
     stage2 = [st1["winner"], res("w4", 0.7)]
-    st2 = {"results": stage2, "winner": train.choose(stage2)}
+    st2 = {"results": stage2, "winner": selection.choose(stage2)}
     r = {"results": stage1 + stage2[1:], "stages": [st1, st2], "chosen": st2["winner"], "holdout_sizes": {"far": 30}}
     lines = train_report._candidates_section(r, str(tmp_path))
     assert r["chosen"]["name"] == "s2/default/gray"
     row = "| s2/default/gray (chosen) | s2 | default | gray | %d | %d | %d | %d | 0.800 ± 0.010 (0.790–0.810) | 0.800 ± 0.010 | 0.800 | 5,6 |" % (
         costs["s2"]["macs"], costs["s2"]["cm4_infer_instr_native"], costs["s2"]["cm4_infer_instr_portable"],
-        costs["s2"][train.HEAP_KEY])
+        costs["s2"][selection.HEAP_KEY])
     assert lines.count(row) == 2  # chosen in both stages
     assert "| s2/default/ambient | s2 | default | ambient | %d | %d |" % (
         costs["s2"]["macs"], costs["s2"]["cm4_infer_instr_native"] + 42750) in "\n".join(lines)
     assert "### Stage 1: input normalisation x augmentation" in lines and any(l.startswith("| w4/default/gray | ") for l in lines)
     assert ("Chosen: **s2/default/gray**: within 0.01 of the best score (s2/default/ambient, 0.805) and cheaper "
-            "(%d vs %d instructions)." % (train.cost(stage1[0]), train.cost(stage1[1]))) in lines
+            "(%d vs %d instructions)." % (selection.cost(stage1[0]), selection.cost(stage1[1]))) in lines
     assert "Chosen: **s2/default/gray**: the best score, 0.800." in lines
     assert Image.open(str(tmp_path / "cost.png")).size == (560, 360)

@@ -11,6 +11,7 @@ import evaluate as ev
 import fitting
 import make_faces as mf
 import training_data
+import selection
 import train
 
 
@@ -70,7 +71,7 @@ def test_clock_caps_epochs_to_the_budget():
 # --------------------------------------------------------------------------- the search
 
 def _result(arch, instr, cv, hold, norm="gray", aug="default", norm_instr=0):
-    return dict(train.candidate(arch, aug, norm), cm4={train.COST_KEY: instr}, cv={"mean": cv},
+    return dict(selection.candidate(arch, aug, norm), cm4={selection.COST_KEY: instr}, cv={"mean": cv},
                 holdout={"far": {"mean": hold}}, norm_instr=norm_instr)
 
 
@@ -79,44 +80,44 @@ def test_choose_prefers_the_cheapest_near_the_best_within_budget():
     good = _result("good", 1_200_000, 0.95, 0.9)
     cheap = _result("cheap", 600_000, 0.95, 0.895)
     bad = _result("bad", 300_000, 0.5, 0.5)
-    assert train.choose([big, good, cheap, bad]) is cheap
-    assert train.choose([big, _result("bigger", 5_000_000, 0.5, 0.5)]) is big  # nothing fits: the best
-    assert train.choose([{"arch": "one", "cm4": {}}])["arch"] == "one"  # a single candidate needs no cost
+    assert selection.choose([big, good, cheap, bad]) is cheap
+    assert selection.choose([big, _result("bigger", 5_000_000, 0.5, 0.5)]) is big  # nothing fits: the best
+    assert selection.choose([{"arch": "one", "cm4": {}}])["arch"] == "one"  # a single candidate needs no cost
     # the normalisation's instructions count: within 0.01 the cheaper input wins; equal cost, the better score
     amb = _result("s2", 405_000, 0.905, 0.9, norm="ambient", norm_instr=42_750)
     gray = _result("s2", 405_000, 0.90, 0.9)
-    assert train.choose([amb, gray]) is gray
-    assert train.cost(amb) == 405_000 + 42_750
+    assert selection.choose([amb, gray]) is gray
+    assert selection.cost(amb) == 405_000 + 42_750
     better = _result("s2", 405_000, 0.905, 0.9, aug="room")
-    assert train.choose([gray, better]) is better
+    assert selection.choose([gray, better]) is better
     over = _result("s2", 2_990_000, 0.99, 0.99, norm="ambient", norm_instr=42_750)
-    assert train.choose([over, gray]) is gray  # the input's cost pushes it over the budget
+    assert selection.choose([over, gray]) is gray  # the input's cost pushes it over the budget
 
 
 def test_choose_leaves_out_what_does_not_fit_the_heap():
     # base8 with the room augmentation and the ambient input won the search on accuracy, but its
     # 31,856 B for one inference did not load in heap_fit's fragmented infer check; s2's 25,920 B did
     base8 = _result("base8", 1_381_250, 0.968, 0.9, norm="ambient", aug="room", norm_instr=42_750)
-    base8["cm4"][train.HEAP_KEY] = 31_856
+    base8["cm4"][selection.HEAP_KEY] = 31_856
     s2 = _result("s2", 405_500, 0.915, 0.77, norm="ambient", aug="room", norm_instr=42_750)
-    s2["cm4"][train.HEAP_KEY] = 25_920
-    assert not train.fits(base8) and train.fits(s2)
-    assert train.choose([base8, s2]) is s2
-    assert train.HEAP_BUDGET >= 25_920  # the shipped model's own figure fits
+    s2["cm4"][selection.HEAP_KEY] = 25_920
+    assert not selection.fits(base8) and selection.fits(s2)
+    assert selection.choose([base8, s2]) is s2
+    assert selection.HEAP_BUDGET >= 25_920  # the shipped model's own figure fits
 
 
 def test_search_stages():
-    s1, s2 = train.search_stages("all", "all", "all")
+    s1, s2 = selection.search_stages("all", "all", "all")
     assert {(c["augment"], c["norm"]) for c in s1} == {(a, n) for a in fitting.AUGMENTATIONS for n in fitting.INPUT_NORMS}
     assert {c["arch"] for c in s1} == {"s2"} and "s2" not in s2 and set(s2) == set(train.architectures.CANDIDATES) - {"s2"}
-    s1, s2 = train.search_stages("w4", "room", "all")
+    s1, s2 = selection.search_stages("w4", "room", "all")
     assert [c["name"] for c in s1] == ["w4/room/gray", "w4/room/ambient"] and s2 == []
-    assert train.search_stages("s2", "default", "gray") == ([train.candidate("s2")], [])
+    assert selection.search_stages("s2", "default", "gray") == ([selection.candidate("s2")], [])
     for args, msg in ((("s2", "wild", "gray"), "unknown augmentation 'wild'"),
                       (("s2", "default", "median"), "unknown input normalisation 'median'"),
                       (("nope", "default", "gray"), "unknown architecture 'nope'")):
         with pytest.raises(SystemExit, match=msg):
-            train.search_stages(*args)
+            selection.search_stages(*args)
 
 
 def test_named_augmentations():
