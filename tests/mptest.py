@@ -75,3 +75,16 @@ def scratch_path(name):
     except OSError:
         pass
     return "out/" + name
+
+
+def write_file(folder, name, data):
+    """Write ``data`` (bytes, bytearray or str) to ``folder/name``, creating ``folder`` (one
+    level, e.g. a :func:`scratch_path`); returns the file's path."""
+    try:
+        os.mkdir(folder)
+    except OSError:
+        pass
+    path = folder + "/" + name
+    with open(path, "wb" if isinstance(data, (bytes, bytearray)) else "w") as f:
+        f.write(data)
+    return path

@@ -1,12 +1,11 @@
 """Classifier: loading conventions, the gray8 -> int8 mapping, results and user-facing errors."""
 
 import json
-import os
 
 from heatface.classifier import Classifier, ModelError, input_lut
 from heatface.tflite import Interpreter
 from heatface.tflite_testdata import lcg_input
-from mptest import data_path, raises, scratch_path
+from mptest import data_path, raises, scratch_path, write_file
 
 MODEL = data_path("models/face_like.tflite")
 TMP = scratch_path("heatface_clf_test")
@@ -20,14 +19,7 @@ def _gray(seed):
 
 
 def _write(name, data):
-    try:
-        os.mkdir(TMP)
-    except OSError:
-        pass
-    path = TMP + "/" + name
-    with open(path, "wb" if isinstance(data, (bytes, bytearray)) else "w") as f:
-        f.write(data)
-    return path
+    return write_file(TMP, name, data)
 
 
 def _model_bytes(name="face_like"):

@@ -6,7 +6,7 @@ import gc
 import json
 
 from heatface.classifier import Classifier, ModelError
-from mptest import data_path, raises, scratch_path
+from mptest import data_path, raises, scratch_path, write_file
 
 TMP = scratch_path("heatface_norm_test")
 LABELS = "face0\nface1\nenv\nother\n"
@@ -14,21 +14,12 @@ LABELS = "face0\nface1\nenv\nother\n"
 
 def _model(name, meta):
     """face_like's model and labels as ``TMP/<name>.*`` with metadata ``meta``; returns its path."""
-    try:
-        import os
-
-        os.mkdir(TMP)
-    except OSError:
-        pass
-    base = TMP + "/" + name
-    with open(data_path("models/face_like.tflite"), "rb") as src, open(base + ".tflite", "wb") as dst:
-        dst.write(src.read())
-    with open(base + ".labels.txt", "w") as f:
-        f.write(LABELS)
-    with open(base + ".json", "w") as f:
-        f.write(json.dumps(meta))
+    with open(data_path("models/face_like.tflite"), "rb") as src:
+        path = write_file(TMP, name + ".tflite", src.read())
+    write_file(TMP, name + ".labels.txt", LABELS)
+    write_file(TMP, name + ".json", json.dumps(meta))
     gc.collect()  # the load wants its arena in one block
-    return base + ".tflite"
+    return path
 
 
 def test_ambient_input_is_bit_exact_with_training():
