@@ -138,6 +138,7 @@ class VirtualBoard:
         self._host_fd = None  # master side of the pty mpremote opens
         self._host_slave = None
         self._board_fd = None  # master side of the pty the unix port runs on
+        self._board_slave = None  # its slave side, held open (see _spawn)
         self._thread = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -200,7 +201,10 @@ class VirtualBoard:
         cmd = list(self.micropython) + ["-X", "heapsize=" + self.heapsize, "-i", "-c", code]
         self._proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, cwd=self.root,
                                       env=env, close_fds=True, start_new_session=True)
-        os.close(slave)
+        # keep a slave fd open here: a pty whose slave is closed can fail the master's reads with
+        # EIO before the last bytes (the raw REPL's end markers on sys.exit()) are read; the exit is
+        # noticed from the process instead, once its output is drained
+        self._board_slave = slave
         self._board_fd = board_fd
         self._raw_mode = raw
         # Booting: forward output until the marker; then, for a raw-REPL reset, swallow the banner and
@@ -219,12 +223,13 @@ class VirtualBoard:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
-        if self._board_fd is not None:
-            try:
-                os.close(self._board_fd)
-            except OSError:
-                pass
-            self._board_fd = None
+        for fd in (self._board_fd, self._board_slave):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._board_fd = self._board_slave = None
 
     def _soft_reset(self):
         """The process exited: answer as a board does after a soft reset and restart it."""
@@ -355,6 +360,9 @@ class VirtualBoard:
                 elif not self._stop.is_set():
                     self._soft_reset()
                     continue
+            elif self._proc is not None and self._proc.poll() is not None and not self._stop.is_set():
+                self._soft_reset()  # the process exited and everything it wrote has been read
+                continue
             if self._host_fd in readable:
                 try:
                     data = os.read(self._host_fd, 4096)
