@@ -200,9 +200,9 @@ def _stage(cands, data, folds, hold, seed, epochs, patience, budget, lr, start, 
     return compare(cands, data, folds, hold, seed, epochs, patience, budget, lr, start)
 
 
-def run(data_dir, out_dir, name="heatface", epochs=300, patience=40, seed=1, quick=False, block=10,
-        progress=print, arch=architectures.DEFAULT, folds=None, time_budget=600.0, holdouts=(), lr=2e-3,
-        command=None, augment=fitting.DEFAULT_AUGMENT, norm=fitting.DEFAULT_NORM, now=time.time):
+def run(data_dir, out_dir, name="heatface", epochs=300, patience=fitting.PATIENCE, seed=1, quick=False,
+        block=10, progress=print, arch=architectures.DEFAULT, folds=None, time_budget=600.0, holdouts=(),
+        lr=2e-3, command=None, augment=fitting.DEFAULT_AUGMENT, norm=fitting.DEFAULT_NORM, now=time.time):
     """Cross-validate (a staged search when ``arch``, ``augment`` or ``norm`` is "all": see
     :func:`search_stages`), train the final model on all data, export and report; returns the
     metadata dict written to ``<name>.json``. ``command``: how the run was started, for the report."""
@@ -364,7 +364,8 @@ def main(argv=None):
     ap.add_argument("--holdout", action="append", default=[],
                     help="extra test folder scored by every fold (e.g. data/newroom/far; repeatable)")
     ap.add_argument("--epochs", type=int, default=300, help="maximum epochs per fit (300)")
-    ap.add_argument("--patience", type=int, default=40, help="early-stopping patience in epochs (40)")
+    ap.add_argument("--patience", type=int, default=fitting.PATIENCE,
+                    help="early-stopping patience in epochs (%d)" % fitting.PATIENCE)
     ap.add_argument("--folds", type=int, default=None, help="CV folds (default 5, 3 above 2,000 images)")
     ap.add_argument("--time-budget", type=float, default=600.0,
                     help="seconds for the whole training; epochs are capped to fit (600)")

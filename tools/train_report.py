@@ -123,6 +123,13 @@ def write(out_dir, r):
         L += _holdout_section(r)
     if len(r["results"]) > 1:
         L += _candidates_section(r, out_dir)
+    else:
+        cost = (" (%d Cortex-M4F instructions per classification with the native kernels and its input)"
+                % selection.cost(chosen) if selection.COST_KEY in chosen.get("cm4", {}) else "")
+        L += ["## Candidates", "",
+              "This run trained one candidate, `%s`%s. `make train MODEL_ARCH=all AUGMENT=all INPUT_NORM=all` "
+              "compares the candidates on the same folds by accuracy and cost, with the accuracy-vs-cost "
+              "plot." % (chosen["name"], cost), ""]
     L += _model_section(r, meta)
     with open(os.path.join(out_dir, "report.md"), "w") as f:
         f.write("\n".join(L) + "\n")

@@ -115,6 +115,9 @@ def test_report_states_cv_spread_baselines_and_new_rooms(trained):
                      % acc, section), section
     pooled = re.findall(r"^\| (env|face0|face1) \| (\d+) \| (\d+) \| (\d+) \|$", report, re.M)
     assert np.array([[int(v) for v in r[1:]] for r in pooled]).sum() == 90
+    # one candidate: the report says so and how to compare them (the plot needs several)
+    assert re.search(r"This run trained one candidate, `s2/default/gray` \(\d+ Cortex-M4F instructions", report)
+    assert "accuracy vs cost" not in report
 
 
 def test_cnn_cv_accuracy_recomputed_from_folds(trained):

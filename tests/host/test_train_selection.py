@@ -68,6 +68,40 @@ def test_clock_caps_epochs_to_the_budget():
     assert clock.cap(500, done=7) == 7 and clock.cap(500) == 3
 
 
+def _stopped(stop, curve, cap=300):
+    """Drive ``stop`` (a fitting.EarlyStop) as tools/fitting.fit does over ``curve`` (one
+    (val_loss, val_acc) per epoch); returns (the epoch it stopped after, the best epoch)."""
+    for e, (loss, acc) in enumerate(curve, 1):
+        stop.update(e, loss, acc)
+        if e >= cap or stop.done(e, cap):
+            return e, stop.best_epoch
+    return len(curve), stop.best_epoch
+
+
+def test_early_stopping_outlasts_a_lucky_early_epoch():
+    """Under strong augmentation validation can peak by chance early (one lucky epoch on a few
+    bursts), plateau below it, and improve for real much later: the shipped patience waits for
+    that, the old 40 epochs kept the lucky epoch's weights (best epochs 4 and 15 in CV)."""
+    rng = np.random.default_rng(3)
+    acc = np.concatenate([np.full(11, 0.60), [0.90], np.full(50, 0.80), np.linspace(0.85, 0.97, 60), np.full(178, 0.97)])
+    acc = np.round(np.clip(acc + rng.normal(0, 0.02, len(acc)), 0, 0.99) * 30) / 30  # 30 images
+    acc[11] = 0.9
+    loss = 1.2 - acc
+    curve = list(zip(loss, acc))
+    assert fitting.PATIENCE >= 80
+    end, best = _stopped(fitting.EarlyStop(), curve)
+    assert best > 100 and acc[best - 1] == acc.max(), (end, best)
+    end, best = _stopped(fitting.EarlyStop(patience=40), curve)
+    assert (end, best) == (52, 12)
+
+
+def test_early_stopping_keeps_the_best_and_waits_min_epochs():
+    stop = fitting.EarlyStop(patience=2, min_epochs=6)
+    # equal accuracy: the lower loss wins; nothing better for 2 epochs, but not before epoch 6
+    assert _stopped(stop, [(1.0, 0.5), (0.8, 0.5), (0.9, 0.5), (0.9, 0.4), (0.7, 0.4), (1.0, 0.3)] * 2) == (6, 2)
+    assert _stopped(fitting.EarlyStop(patience=2, min_epochs=6), [(1.0, 0.5)] * 10, cap=3) == (3, 1)
+
+
 # --------------------------------------------------------------------------- the search
 
 def _result(arch, instr, cv, hold, norm="gray", aug="default", norm_instr=0):
