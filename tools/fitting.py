@@ -191,7 +191,7 @@ class Clock:
 # --------------------------------------------------------------------------- fitting
 
 # Epochs without a better validation score before a fit stops (train.py --patience). Chosen by
-# cross-validation of s2/room/ambient on data/synth, 3 seeds (models/search.md, "Early stopping"):
+# cross-validation of s2/room/ambient on data/synth, 3 seeds (README, "Train on your own captures"):
 # 40 ended folds at best epochs as early as 4 and 15 under the room augmentation (score 0.724);
 # 100 reached 0.849, a smoothed validation loss with 80 or 100 epochs 0.841 and 0.839.
 PATIENCE = 100
@@ -234,7 +234,7 @@ def fit(arch, data, fit_idx, val_idx, seed, epochs, patience, clock, tag, progre
                   metrics=["accuracy"])
     n = len(fit_idx)
     stop = EarlyStop(patience, min_epochs)
-    state = {"cap": min(epochs, clock.begin_fit(n)), "best": None, "best_epoch": 0, "t0": clock.now(), "epochs": 0}
+    state = {"cap": min(epochs, clock.begin_fit(n)), "best": None, "t0": clock.now(), "epochs": 0}
 
     class Augmented(keras.utils.PyDataset):
         def __init__(self):
@@ -264,15 +264,13 @@ def fit(arch, data, fit_idx, val_idx, seed, epochs, patience, clock, tag, progre
             if validated:
                 line += "  val_loss %.4f  val_acc %.3f" % (logs["val_loss"], logs["val_accuracy"])
                 if stop.update(e, logs["val_loss"], logs["val_accuracy"]):
-                    state.update(best=self.model.get_weights(), best_epoch=e)
-            else:
-                state["best_epoch"] = e
+                    state["best"] = self.model.get_weights()
             if e % 10 == 0 or e == state["cap"] or e == 1:
                 progress("%s  ETA %s" % (line, clock.eta(state["cap"] - e, n)))
             if e >= state["cap"]:
                 self.model.stop_training = True
             elif validated and stop.done(e, state["cap"]):
-                progress("%s early stop at epoch %d (best %d)" % (tag, e, state["best_epoch"]))
+                progress("%s early stop at epoch %d (best %d)" % (tag, e, stop.best_epoch))
                 self.model.stop_training = True
 
     val = (to_input(data["x"][val_idx], norm), data["y"][val_idx]) if len(val_idx) else None
@@ -280,6 +278,7 @@ def fit(arch, data, fit_idx, val_idx, seed, epochs, patience, clock, tag, progre
     if state["epochs"] >= state["cap"] and state["cap"] < epochs:
         progress("%s stopped at %d epochs by the time budget" % (tag, state["cap"]))
     clock.fits_left -= 1
-    if state["best"] is not None:
-        model.set_weights(state["best"])
-    return model, state["best_epoch"]
+    if state["best"] is None:  # no validation: the last epoch is the one kept
+        return model, state["epochs"]
+    model.set_weights(state["best"])
+    return model, stop.best_epoch

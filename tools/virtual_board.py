@@ -112,6 +112,16 @@ def _sigint_caught(pid):
     return False
 
 
+def _close(*fds):
+    """Close the file descriptors that are open (None: not opened), ignoring ones already gone."""
+    for fd in fds:
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 class VirtualBoard:
     """The unix port behind a pty that speaks to mpremote as a board does (see the module docstring).
 
@@ -168,12 +178,7 @@ class VirtualBoard:
             self._thread.join(timeout=5)
             self._thread = None
         self._kill()
-        for fd in (self._host_fd, self._host_slave):
-            if fd is not None:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+        _close(self._host_fd, self._host_slave)
         self._host_fd = self._host_slave = None
 
     def __enter__(self):
@@ -223,12 +228,7 @@ class VirtualBoard:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
-        for fd in (self._board_fd, self._board_slave):
-            if fd is not None:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+        _close(self._board_fd, self._board_slave)
         self._board_fd = self._board_slave = None
 
     def _soft_reset(self):
